@@ -1,0 +1,1 @@
+//! Vigie city pack: loads and validates a city from a folder.

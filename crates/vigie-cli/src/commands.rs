@@ -1,0 +1,6 @@
+//! One module per top-level command.
+
+pub(crate) mod bench;
+pub(crate) mod city;
+pub(crate) mod log;
+pub(crate) mod serve;

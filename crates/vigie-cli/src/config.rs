@@ -1,0 +1,145 @@
+//! The one typed configuration: compiled-in defaults, then a file, then `VIGIE_*` variables.
+//! Loaded and validated once at start, then passed explicitly.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+const DEFAULTS: &str = include_str!("default-config.toml");
+
+/// Vigie's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Config {
+    pub(crate) version: u32,
+    pub(crate) server: ServerConfig,
+    pub(crate) city: CityConfig,
+    pub(crate) store: StoreConfig,
+    pub(crate) log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ServerConfig {
+    pub(crate) listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CityConfig {
+    pub(crate) pack: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoreConfig {
+    pub(crate) path: PathBuf,
+    pub(crate) snapshot_every_events: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LogConfig {
+    pub(crate) filter: String,
+    pub(crate) format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Merges `overlay` into `base`, table by table.
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table)) => merge(base_table, overlay_table),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Turns an environment value into TOML: an integer, a boolean, or else a string.
+fn env_value(text: &str) -> toml::Value {
+    if let Ok(integer) = text.parse::<i64>() {
+        return toml::Value::Integer(integer);
+    }
+    match text {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(text.to_owned()),
+    }
+}
+
+impl Config {
+    /// Loads the defaults, then `file` if given, then the environment variables in `env`.
+    pub(crate) fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Config> {
+        // The compiled-in defaults are part of the binary and tested; they always parse.
+        let mut table: toml::Table = toml::from_str(DEFAULTS).context("the compiled-in defaults do not parse")?;
+        if let Some(file) = file {
+            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let overlay: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
+            merge(&mut table, overlay);
+        }
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("VIGIE_") else { continue };
+            let Some((section, key)) = rest.split_once("__") else { continue };
+            let section = section.to_ascii_lowercase();
+            let key = key.to_ascii_lowercase();
+            let section_table = table
+                .entry(section.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let Some(section_table) = section_table.as_table_mut() else {
+                bail!("{name}: {section} is not a section");
+            };
+            section_table.insert(key, env_value(&value));
+        }
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .context("invalid configuration (see the configuration table in the README)")?;
+        if config.version != 1 {
+            bail!("unsupported configuration version {} (this Vigie reads version 1)", config.version);
+        }
+        if config.store.snapshot_every_events == 0 {
+            bail!("store.snapshot_every_events must be at least 1");
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load() {
+        let config = Config::load(None, std::iter::empty()).unwrap();
+        assert_eq!(config.server.listen.port(), 8080);
+        assert_eq!(config.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn file_then_environment_override() {
+        let path = std::env::temp_dir().join(format!("vigie-config-{}.toml", std::process::id()));
+        std::fs::write(&path, "[server]\nlisten = \"127.0.0.1:9000\"\n[store]\npath = \"x.db\"\n").unwrap();
+        let env = vec![("VIGIE_SERVER__LISTEN".to_owned(), "127.0.0.1:9100".to_owned()),
+            ("VIGIE_STORE__SNAPSHOT_EVERY_EVENTS".to_owned(), "42".to_owned())];
+        let config = Config::load(Some(&path), env.into_iter()).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(config.server.listen.port(), 9100);
+        assert_eq!(config.store.path, PathBuf::from("x.db"));
+        assert_eq!(config.store.snapshot_every_events, 42);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let env = vec![("VIGIE_SERVER__LISTNE".to_owned(), "x".to_owned())];
+        let error = Config::load(None, env.into_iter()).unwrap_err();
+        assert!(format!("{error:#}").contains("listne"), "{error:#}");
+    }
+}

@@ -1,0 +1,350 @@
+//! The engine: the one owner of Vigie's state.
+//!
+//! A dedicated thread loops over a closed [`Input`] enum. Each turn it takes every input
+//! waiting (up to a bound), decides operator commands against the current state, appends all
+//! resulting events in **one** durable commit (group commit: many writers, one fsync), then
+//! answers each caller and broadcasts the committed batch to the live stream. Nothing is
+//! acknowledged before its commit returns.
+//!
+//! - [`spawn`] opens the log, restores the state from the newest snapshot plus the events after
+//!   it, and starts the thread; it returns an [`EngineHandle`] for the async side.
+//! - [`restore`] and [`replay`] rebuild projections from a log (used by `vigie log replay`).
+//!
+//! Architecture invariant: only the engine thread mutates [`CityState`]; everyone else asks it
+//! through the handle.
+
+mod clock;
+mod restore;
+
+pub use clock::{Clock, SystemClock};
+pub use restore::{ReplayProgress, replay, replay_to, restore};
+
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use vigie_core::incident::{self, Actor, IncidentCommand, IncidentPolicies, Rejection};
+use vigie_core::{CityState, Event, EventBody, NewEvent, Seq};
+use vigie_store::{EventLog, LogReader, Snapshot, StoreError};
+
+/// How the engine runs.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Take a snapshot after this many events since the last one.
+    pub snapshot_every_events: u64,
+    /// The most events one transaction holds (several inputs are grouped up to this bound).
+    pub max_events_per_commit: usize,
+    /// Capacity of the input channel; a full channel makes senders wait (backpressure).
+    pub input_capacity: usize,
+    /// Capacity, in committed batches, of the live broadcast.
+    pub live_capacity: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            snapshot_every_events: 500_000,
+            max_events_per_commit: 100_000,
+            input_capacity: 64,
+            live_capacity: 4096,
+        }
+    }
+}
+
+/// Why the engine could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the command was rejected")]
+    Rejected(#[from] Rejection),
+    #[error("the event log failed")]
+    Store(#[from] StoreError),
+    #[error("the engine has stopped")]
+    Stopped,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, EngineError>>;
+type Query = Box<dyn FnOnce(&CityState) + Send>;
+
+/// What the engine's loop handles. Closed: there is no other way in.
+pub enum Input {
+    /// Append these bodies; reply with the first and last sequence numbers once durable.
+    Append { source: String, bodies: Vec<EventBody>, reply: Reply<(Seq, Seq)> },
+    /// Decide an operator or system command; reply with the events it produced once durable.
+    Command { actor: Actor, command: IncidentCommand, reply: Reply<Vec<Event>> },
+    /// Read the current state.
+    Query(Query),
+    /// Time passes: automatic escalations.
+    Tick,
+    /// Take a final snapshot and stop.
+    Shutdown { reply: oneshot::Sender<()> },
+}
+
+/// The async side's way to the engine. Cheap to clone.
+#[derive(Clone)]
+pub struct EngineHandle {
+    inputs: mpsc::Sender<Input>,
+    live: broadcast::Sender<Arc<[Event]>>,
+    reader: Arc<dyn LogReader>,
+}
+
+impl EngineHandle {
+    /// Appends observations or other facts; returns once they are durable.
+    pub async fn append(&self, source: String, bodies: Vec<EventBody>) -> Result<(Seq, Seq), EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Input::Append { source, bodies, reply }).await?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Decides a command; returns the events it produced once durable.
+    pub async fn command(&self, actor: Actor, command: IncidentCommand) -> Result<Vec<Event>, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Input::Command { actor, command, reply }).await?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Runs `read` on the engine thread against the current state and returns its result.
+    pub async fn query<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&CityState) -> T + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        let query: Query = Box::new(move |state| {
+            // The caller may have gone away; nothing to do then.
+            let _ = reply.send(read(state));
+        });
+        self.send(Input::Query(query)).await?;
+        answer.await.map_err(|_| EngineError::Stopped)
+    }
+
+    /// Asks for automatic escalations now.
+    pub async fn tick(&self) -> Result<(), EngineError> {
+        self.send(Input::Tick).await
+    }
+
+    /// Takes a final snapshot and stops the engine thread.
+    pub async fn shutdown(&self) {
+        let (reply, answer) = oneshot::channel();
+        if self.send(Input::Shutdown { reply }).await.is_ok() {
+            let _ = answer.await;
+        }
+    }
+
+    /// Subscribes to committed batches, in log order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<[Event]>> {
+        self.live.subscribe()
+    }
+
+    /// Returns the log's reader side.
+    pub fn reader(&self) -> &Arc<dyn LogReader> {
+        &self.reader
+    }
+
+    async fn send(&self, input: Input) -> Result<(), EngineError> {
+        self.inputs.send(input).await.map_err(|_| EngineError::Stopped)
+    }
+}
+
+/// Restores the state from `log` and starts the engine thread.
+pub fn spawn<L: EventLog + 'static>(
+    mut log: L,
+    reader: Arc<dyn LogReader>,
+    policies: IncidentPolicies,
+    clock: Arc<dyn Clock>,
+    config: EngineConfig,
+) -> Result<(EngineHandle, std::thread::JoinHandle<()>), StoreError> {
+    let started = Instant::now();
+    let state = restore(&mut log, &mut |_| {})?;
+    tracing::info!(
+        last_seq = state.last_seq.0,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "state restored"
+    );
+    let (inputs, receiver) = mpsc::channel(config.input_capacity);
+    let (live, _) = broadcast::channel(config.live_capacity);
+    let handle = EngineHandle { inputs, live: live.clone(), reader };
+    let since_snapshot = 0;
+    let engine = Engine { log, state, policies, clock, config, live, since_snapshot };
+    let thread = std::thread::Builder::new()
+        .name("vigie-engine".to_owned())
+        .spawn(move || engine.run(receiver))
+        .map_err(|error| StoreError::Other(format!("cannot start the engine thread: {error}")))?;
+    Ok((handle, thread))
+}
+
+struct Engine<L> {
+    log: L,
+    state: CityState,
+    policies: IncidentPolicies,
+    clock: Arc<dyn Clock>,
+    config: EngineConfig,
+    live: broadcast::Sender<Arc<[Event]>>,
+    since_snapshot: u64,
+}
+
+/// A caller waiting for the commit of its events, with the range they took.
+enum Pending {
+    Append { range: Option<(Seq, Seq)>, reply: Reply<(Seq, Seq)> },
+    Command { range: std::ops::Range<usize>, reply: Reply<Vec<Event>> },
+}
+
+impl<L: EventLog> Engine<L> {
+    fn run(mut self, mut receiver: mpsc::Receiver<Input>) {
+        while let Some(first) = receiver.blocking_recv() {
+            let mut inputs = vec![first];
+            let mut queued_events = input_events(&inputs[0]);
+            while queued_events < self.config.max_events_per_commit {
+                match receiver.try_recv() {
+                    Ok(input) => {
+                        queued_events += input_events(&input);
+                        inputs.push(input);
+                    }
+                    Err(_) => break,
+                }
+            }
+            if let Some(shutdown_reply) = self.try_step(inputs) {
+                self.snapshot();
+                let _ = shutdown_reply.send(());
+                return;
+            }
+        }
+        // Every handle is gone: stop with a snapshot so the next start is quick.
+        self.snapshot();
+    }
+
+    /// Handles one group of inputs: decide, one commit, answer. Returns the shutdown reply if
+    /// the group asked to stop (after handling everything before it).
+    fn try_step(&mut self, inputs: Vec<Input>) -> Option<oneshot::Sender<()>> {
+        let now = self.clock.now();
+        let mut batch: Vec<Event> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut queries: Vec<Query> = Vec::new();
+        let mut shutdown = None;
+        for input in inputs {
+            match input {
+                Input::Append { source, bodies, reply } => {
+                    if bodies.is_empty() {
+                        pending.push(Pending::Append { range: None, reply });
+                        continue;
+                    }
+                    let first = Seq(self.state.last_seq.0 + 1);
+                    for body in bodies {
+                        self.push(&mut batch, NewEvent { time: now, source: source.clone(), body });
+                    }
+                    pending.push(Pending::Append { range: Some((first, self.state.last_seq)), reply });
+                }
+                Input::Command { actor, command, reply } => {
+                    match incident::decide(&self.state.incidents, &self.policies, &actor, now, &command) {
+                        Ok(decided) => {
+                            let start = batch.len();
+                            for incident_event in decided {
+                                let source = actor.0.clone();
+                                let body = EventBody::Incident(incident_event);
+                                self.push(&mut batch, NewEvent { time: now, source, body });
+                            }
+                            pending.push(Pending::Command { range: start..batch.len(), reply });
+                        }
+                        Err(rejection) => {
+                            let _ = reply.send(Err(EngineError::Rejected(rejection)));
+                        }
+                    }
+                }
+                Input::Tick => {
+                    let system = Actor("system:escalation".to_owned());
+                    match incident::decide(&self.state.incidents, &self.policies, &system, now, &IncidentCommand::Tick) {
+                        Ok(decided) => {
+                            for incident_event in decided {
+                                let body = EventBody::Incident(incident_event);
+                                self.push(&mut batch, NewEvent { time: now, source: system.0.clone(), body });
+                            }
+                        }
+                        Err(rejection) => tracing::warn!(error = %rejection, "tick rejected"),
+                    }
+                }
+                Input::Query(query) => queries.push(query),
+                Input::Shutdown { reply } => {
+                    shutdown = Some(reply);
+                    break;
+                }
+            }
+        }
+        let committed = self.log.append(&batch);
+        match committed {
+            Ok(()) => {
+                for waiting in pending {
+                    match waiting {
+                        Pending::Append { range, reply } => {
+                            let range = range.unwrap_or((self.state.last_seq, self.state.last_seq));
+                            let _ = reply.send(Ok(range));
+                        }
+                        Pending::Command { range, reply } => {
+                            let _ = reply.send(Ok(batch[range].to_vec()));
+                        }
+                    }
+                }
+                self.since_snapshot += batch.len() as u64;
+                if !batch.is_empty() {
+                    // No receiver is fine: nobody is watching the live stream.
+                    let _ = self.live.send(Arc::from(batch));
+                }
+                if self.since_snapshot >= self.config.snapshot_every_events {
+                    self.snapshot();
+                }
+            }
+            Err(error) => {
+                tracing::error!(error = %error, events = batch.len(), "commit failed; nothing of this batch is acknowledged");
+                for waiting in pending {
+                    match waiting {
+                        Pending::Append { reply, .. } => {
+                            let _ = reply.send(Err(EngineError::Store(StoreError::Other(format!("commit failed: {error}")))));
+                        }
+                        Pending::Command { reply, .. } => {
+                            let _ = reply.send(Err(EngineError::Store(StoreError::Other(format!("commit failed: {error}")))));
+                        }
+                    }
+                }
+                // The state ran ahead of the log while deciding; rebuild it from what is durable.
+                match restore(&mut self.log, &mut |_| {}) {
+                    Ok(state) => self.state = state,
+                    Err(restore_error) => {
+                        tracing::error!(error = %restore_error, "cannot rebuild the state after a failed commit");
+                    }
+                }
+            }
+        }
+        for query in queries {
+            query(&self.state);
+        }
+        shutdown
+    }
+
+    /// Numbers `event`, applies it to the state and adds it to the batch.
+    fn push(&mut self, batch: &mut Vec<Event>, event: NewEvent) {
+        let event = event.at(Seq(self.state.last_seq.0 + 1));
+        self.state.apply(&event);
+        batch.push(event);
+    }
+
+    fn snapshot(&mut self) {
+        let state = match serde_json::to_vec(&self.state) {
+            Ok(state) => state,
+            Err(error) => {
+                tracing::error!(error = %error, "cannot encode a snapshot");
+                return;
+            }
+        };
+        let snapshot = Snapshot { seq: self.state.last_seq, taken_at: self.clock.now(), state };
+        match self.log.save_snapshot(&snapshot) {
+            Ok(()) => {
+                self.since_snapshot = 0;
+                tracing::debug!(seq = snapshot.seq.0, bytes = snapshot.state.len(), "snapshot saved");
+            }
+            Err(error) => tracing::error!(error = %error, "cannot save a snapshot"),
+        }
+    }
+}
+
+fn input_events(input: &Input) -> usize {
+    match input {
+        Input::Append { bodies, .. } => bodies.len(),
+        _ => 1,
+    }
+}

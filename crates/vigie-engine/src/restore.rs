@@ -1,0 +1,77 @@
+//! Rebuilding the state from the log: from the newest snapshot, or from the very first event.
+
+use vigie_core::{CityState, Seq};
+use vigie_store::{EventLog, StoreError};
+
+/// How far a replay has gone.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplayProgress {
+    pub applied: u64,
+    pub last_seq: u64,
+}
+
+/// Events read per round trip while replaying.
+const REPLAY_CHUNK: usize = 20_000;
+
+/// Restores the state: the newest snapshot (if it decodes) plus every event after it.
+pub fn restore(
+    log: &mut dyn EventLog,
+    progress: &mut dyn FnMut(ReplayProgress),
+) -> Result<CityState, StoreError> {
+    let mut state = CityState::default();
+    if let Some(snapshot) = log.latest_snapshot()? {
+        match serde_json::from_slice::<CityState>(&snapshot.state) {
+            Ok(restored) if restored.last_seq == snapshot.seq => state = restored,
+            Ok(_) => tracing::warn!(seq = snapshot.seq.0, "snapshot does not match its sequence number; replaying from the start"),
+            Err(error) => tracing::warn!(error = %error, seq = snapshot.seq.0, "snapshot does not decode; replaying from the start"),
+        }
+    }
+    replay_onto(log, state, Seq(u64::MAX), progress)
+}
+
+/// Replays the whole log from the first event, ignoring snapshots.
+pub fn replay(
+    log: &mut dyn EventLog,
+    progress: &mut dyn FnMut(ReplayProgress),
+) -> Result<CityState, StoreError> {
+    replay_onto(log, CityState::default(), Seq(u64::MAX), progress)
+}
+
+/// Replays the log from the first event up to `until` (inclusive), ignoring snapshots.
+pub fn replay_to(
+    log: &mut dyn EventLog,
+    until: Seq,
+    progress: &mut dyn FnMut(ReplayProgress),
+) -> Result<CityState, StoreError> {
+    replay_onto(log, CityState::default(), until, progress)
+}
+
+fn replay_onto(
+    log: &mut dyn EventLog,
+    mut state: CityState,
+    until: Seq,
+    progress: &mut dyn FnMut(ReplayProgress),
+) -> Result<CityState, StoreError> {
+    let last_seq = log.last_seq()?.0.min(until.0);
+    let mut applied = 0;
+    while state.last_seq < until {
+        let remaining = (until.0 - state.last_seq.0).min(REPLAY_CHUNK as u64) as usize;
+        let events = log.read(Seq(state.last_seq.0 + 1), remaining)?;
+        if events.is_empty() {
+            return Ok(state);
+        }
+        for event in &events {
+            if event.seq.0 != state.last_seq.0 + 1 {
+                return Err(StoreError::Other(format!(
+                    "the log has a gap: expected event {}, found {}",
+                    state.last_seq.0 + 1,
+                    event.seq.0
+                )));
+            }
+            state.apply(event);
+        }
+        applied += events.len() as u64;
+        progress(ReplayProgress { applied, last_seq });
+    }
+    Ok(state)
+}

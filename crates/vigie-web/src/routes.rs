@@ -1,0 +1,31 @@
+//! Route handlers, one module per area of the API.
+
+pub(crate) mod city;
+pub(crate) mod incidents;
+pub(crate) mod ingest;
+
+use crate::{ApiError, AppState};
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+/// `GET /health`: the process is up and the engine answers.
+pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let last_seq = state.engine.query(|city_state| city_state.last_seq.0).await?;
+    Ok(Json(json!({ "status": "ok", "last_seq": last_seq })))
+}
+
+/// Any route that does not exist.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::not_found("route_not_found", "no such route; see /api/openapi.json")
+}
+
+/// The author of a request. Until accounts exist, a development header names the operator.
+pub(crate) fn actor(headers: &axum::http::HeaderMap) -> vigie_core::incident::Actor {
+    let name = headers
+        .get("x-vigie-operator")
+        .and_then(|value| value.to_str().ok())
+        .filter(|name| !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .unwrap_or("anonymous");
+    vigie_core::incident::Actor(format!("operator:{name}"))
+}
