@@ -916,33 +916,50 @@ def write_pack(pack, out):
 
 
 def readme(pack):
-    kinds = {}
-    for sensor in pack.sensors:
-        kinds[sensor["kind"]] = kinds.get(sensor["kind"], 0) + 1
-    sensor_lines = "\n".join(f"  - `{kind}`: {count}" for kind, count in sorted(kinds.items()))
-    zone_kinds = {}
-    for zone in pack.zones:
-        kind = zone["properties"]["kind"]
-        zone_kinds[kind] = zone_kinds.get(kind, 0) + 1
-    zone_lines = "\n".join(f"  - `{kind}`: {count}" for kind, count in sorted(zone_kinds.items()))
+    def counts(values):
+        tally = {}
+        for value in values:
+            tally[value] = tally.get(value, 0) + 1
+        return "\n".join(f"- `{key}`: {count}" for key, count in sorted(tally.items()))
+
+    sensor_lines = counts(sensor["kind"] for sensor in pack.sensors)
+    zone_lines = counts(zone["properties"]["kind"] for zone in pack.zones)
+    categories = ", ".join(f"`{category}`" for category in PLAYBOOKS)
     return f"""# Demo city pack: Dijon Métropole
 
 A city pack shaped like Dijon Métropole: its 23 real communes, six command posts under one
 hypervisor, the Ouche and the Suzon with river gauges, public buildings with fire and
-intrusion detectors, traffic counters, crowd counters and {len(pack.cameras)} cameras.
+intrusion detectors, traffic and crowd counters, and {len(pack.cameras)} cameras.
 
 The communes, the rivers, the roads and the buildings are real; their positions are
-approximate. The sensors, the cameras, the units and their identifiers are invented:
-this is demo data, not the metropolis' actual equipment.
+approximate. The sensors, the cameras, the units and their identifiers are invented: this
+is demo data, not the metropolis' actual equipment.
+
+Check it with `vigie city check cities/demo-metropole`.
 
 ## Files
 
 | file | what it holds |
 |---|---|
-| `city.toml` | `version`, name, time zone, centre; the 23 `[[communes]]` (INSEE code, name, approximate population); the 6 `[[posts]]` (command posts); the `[[roles]]`; {len(pack.sensors)} `[[sensors]]`; {len(pack.cameras)} `[[cameras]]` (position, heading, field of view, range, stream); {len(pack.units)} `[[units]]`; the `[[routing]]` rules |
-| `communes.geojson` | the boundary of each commune (`id` = INSEE code, `name`) |
-| `zones.geojson` | rivers, riverside roads, main roads, event areas and public buildings (`id`, `name`, `kind`, `commune`) |
-| `playbooks/<category>.toml` | for each incident category: labels, default priority, acknowledgement delay and the ordered steps |
+| `city.toml` | `version = 1`, `name`, `timezone`, `center`; the 23 `[[communes]]`; the 6 `[[posts]]`; the `[[roles]]`; {len(pack.sensors)} `[[sensors]]`; {len(pack.cameras)} `[[cameras]]`; {len(pack.units)} `[[units]]`; the `[[routing]]` rules |
+| `communes.geojson` | the boundary of each commune: `id` (INSEE code) and `name` |
+| `zones.geojson` | rivers, riverside roads, main roads, event areas and public buildings: `id`, `name`, `kind`, `commune` |
+| `playbooks/<category>.toml` | one per incident category ({categories}): `label_fr`, `label_en`, `default_priority` (`p1` to `p4`), `ack_delay_s` and the ordered `[[steps]]` (`id`, `title_fr`, `title_en`) |
+
+In `city.toml`:
+
+- `[[communes]]`: `id` (INSEE code), `name`, approximate `population`.
+- `[[posts]]`: the command posts, `id`, `name_fr`, `name_en`, `location = [lon, lat]`.
+- `[[roles]]`: `id`, names and descriptions in French and English.
+- `[[sensors]]`: `id`, `name`, `kind`, `unit`, `lon`, `lat`, `commune`, optional `zone` (the
+  building, river, road or area it belongs to), `criticality` from 1 to 5, and
+  `expected_period_s`, the longest expected silence before the sensor counts as lost.
+- `[[cameras]]`: `id`, `name`, `lon`, `lat`, `heading_deg` (clockwise from north), `fov_deg`
+  (360 for a dome), `range_m`, `commune`, optional `zone`, `stream_url`, `snapshot_url`.
+- `[[units]]`: patrols and teams, `id`, `name`, `post`, `kind`, `home = [lon, lat]`.
+- `[[routing]]`: `category`, `post`, optional `communes` and `zones`. For an incident, the
+  first rule of its category whose lists (when given) contain the incident's commune and
+  zone chooses the post; each category ends with a rule without lists that catches the rest.
 
 Sensors by kind:
 
@@ -952,9 +969,8 @@ Zones by kind:
 
 {zone_lines}
 
-Routing: for each incident category, the first `[[routing]]` rule whose `communes` and
-`zones` (when given) match the incident chooses the command post; each category ends with
-a rule without `communes` or `zones` that catches everything else.
+Identifiers read like the city's: `cam-dijon-0001`, `gauge-ouche-01`,
+`smoke-bibliotheque-01`, `traffic-rocade-lino-02`, `pm-dijon-01`.
 
 ## How it is generated
 
@@ -964,15 +980,16 @@ Every file here is written by `scripts/gen-demo-city.py`, deterministically from
 python3 scripts/gen-demo-city.py --seed 2026
 ```
 
-The script reads the commune boundaries (`--source`, by default
-`../shared/data/geo/dijon-metropole-communes.geojson` from the project root; the public
-source is {SOURCE_URL}). That file has 24 features: Neuilly-lès-Dijon (21452) and
+The script reads the commune boundaries of Dijon Métropole from IGN GEOFLA 2016, as
+published in {SOURCE_URL}. That data has 24 communes: Neuilly-lès-Dijon (21452) and
 Crimolois (21213) merged in 2019 into Neuilly-Crimolois (21452), so the script dissolves
-their common border into one commune. Buildings, event areas, rivers and roads are
-written in the script; every point is checked to lie inside its commune's polygon, and the
-cameras and sensors that are not tied to a building are sampled (with rejection) around
-real neighbourhoods, more densely in central Dijon, in proportion to each commune's
-population. Edit the script and run it again rather than editing these files.
+their common border into one commune. Buildings, event areas, rivers and roads are written
+in the script at their approximate real positions, and each is checked to lie inside its
+commune. Sensors are placed in their building, on their river or road, or at their
+station; the cameras not tied to a building or an area are sampled (with rejection, inside
+the commune's polygon) around real neighbourhoods, more densely in central Dijon, in
+proportion to each commune's population. Edit the script and run it again rather than
+editing these files.
 
 ## Attribution
 

@@ -20,11 +20,7 @@ pub struct CityError {
 
 impl CityError {
     pub(crate) fn new(file: impl Into<PathBuf>, location: Option<String>, message: impl Into<String>) -> Self {
-        Self {
-            file: file.into(),
-            location,
-            message: message.into(),
-        }
+        Self { file: file.into(), location, message: message.into() }
     }
 }
 
@@ -73,11 +69,7 @@ mod tests {
     fn displays_one_error_per_line() {
         let errors = CityErrors(vec![
             CityError::new("city.toml", Some("line 3, column 1".to_owned()), "expected `=`"),
-            CityError::new(
-                PathBuf::from("playbooks").join("fire.toml"),
-                None,
-                "category `fire` has no routing rule",
-            ),
+            CityError::new(PathBuf::from("playbooks").join("fire.toml"), None, "category `fire` has no routing rule"),
         ]);
         assert_eq!(
             errors.to_string(),

@@ -62,15 +62,12 @@ impl Geometry {
         match self {
             Geometry::Point(position) => frame.norm(*position),
             Geometry::LineString(line) => frame.distance_to_line(line),
-            Geometry::MultiLineString(lines) | Geometry::Polygon(lines) => lines
-                .iter()
-                .map(|line| frame.distance_to_line(line))
-                .fold(f64::INFINITY, f64::min),
-            Geometry::MultiPolygon(polygons) => polygons
-                .iter()
-                .flatten()
-                .map(|ring| frame.distance_to_line(ring))
-                .fold(f64::INFINITY, f64::min),
+            Geometry::MultiLineString(lines) | Geometry::Polygon(lines) => {
+                lines.iter().map(|line| frame.distance_to_line(line)).fold(f64::INFINITY, f64::min)
+            }
+            Geometry::MultiPolygon(polygons) => {
+                polygons.iter().flatten().map(|ring| frame.distance_to_line(ring)).fold(f64::INFINITY, f64::min)
+            }
         }
     }
 
@@ -82,10 +79,9 @@ impl Geometry {
             Geometry::LineString(line) => middle_vertex(line),
             Geometry::MultiLineString(lines) => lines.first().map_or([0.0, 0.0], |line| middle_vertex(line)),
             Geometry::Polygon(rings) => rings.first().map_or([0.0, 0.0], |ring| ring_mean(ring)),
-            Geometry::MultiPolygon(polygons) => polygons
-                .first()
-                .and_then(|rings| rings.first())
-                .map_or([0.0, 0.0], |ring| ring_mean(ring)),
+            Geometry::MultiPolygon(polygons) => {
+                polygons.first().and_then(|rings| rings.first()).map_or([0.0, 0.0], |ring| ring_mean(ring))
+            }
         }
     }
 }
@@ -192,11 +188,7 @@ impl LocalFrame {
 fn distance_to_segment(a: [f64; 2], b: [f64; 2]) -> f64 {
     let [dx, dy] = [b[0] - a[0], b[1] - a[1]];
     let length_squared = dx * dx + dy * dy;
-    let t = if length_squared == 0.0 {
-        0.0
-    } else {
-        (-(a[0] * dx + a[1] * dy) / length_squared).clamp(0.0, 1.0)
-    };
+    let t = if length_squared == 0.0 { 0.0 } else { (-(a[0] * dx + a[1] * dy) / length_squared).clamp(0.0, 1.0) };
     (a[0] + t * dx).hypot(a[1] + t * dy)
 }
 
@@ -255,10 +247,7 @@ impl FieldOfView {
 
 /// Rounds to 1e-6 degree (about 0.1 m): enough for a map, and it keeps the JSON small.
 pub(crate) fn round_position(position: Position) -> Position {
-    [
-        (position[0] * 1e6).round() / 1e6,
-        (position[1] * 1e6).round() / 1e6,
-    ]
+    [(position[0] * 1e6).round() / 1e6, (position[1] * 1e6).round() / 1e6]
 }
 
 #[cfg(test)]
@@ -268,13 +257,7 @@ mod tests {
     /// A 1 km square near Dijon, with a 200 m square hole in its middle.
     fn square_with_hole() -> Vec<Vec<Position>> {
         let outer = vec![[5.0, 47.3], [5.0132, 47.3], [5.0132, 47.309], [5.0, 47.309], [5.0, 47.3]];
-        let hole = vec![
-            [5.0053, 47.3036],
-            [5.0079, 47.3036],
-            [5.0079, 47.3054],
-            [5.0053, 47.3054],
-            [5.0053, 47.3036],
-        ];
+        let hole = vec![[5.0053, 47.3036], [5.0079, 47.3036], [5.0079, 47.3054], [5.0053, 47.3054], [5.0053, 47.3036]];
         vec![outer, hole]
     }
 
@@ -336,12 +319,7 @@ mod tests {
     }
 
     fn camera(heading_deg: f64, fov_deg: f64) -> FieldOfView {
-        FieldOfView {
-            position: [5.0415, 47.3213],
-            heading_deg,
-            fov_deg,
-            range_m: 100.0,
-        }
+        FieldOfView { position: [5.0415, 47.3213], heading_deg, fov_deg, range_m: 100.0 }
     }
 
     /// The position `metres` from the camera at `bearing_deg` clockwise from north.
@@ -370,7 +348,8 @@ mod tests {
         assert!(north_facing.sees(at(25.0, 60.0)).is_none());
         let almost_north = camera(355.0, 30.0);
         assert!(almost_north.sees(at(5.0, 60.0)).is_some(), "10° clockwise past 355°");
-        assert!(almost_north.sees(at(340.0, 60.0)).is_none());
+        assert!(almost_north.sees(at(345.0, 60.0)).is_some(), "10° anticlockwise of 355°");
+        assert!(almost_north.sees(at(335.0, 60.0)).is_none());
         let dome = camera(123.0, 360.0);
         assert!(dome.sees(at(303.0, 99.0)).is_some());
     }

@@ -169,13 +169,8 @@ pub enum ZoneKind {
 
 impl ZoneKind {
     /// Every kind, in the order the pack documents them.
-    pub const ALL: [ZoneKind; 5] = [
-        ZoneKind::River,
-        ZoneKind::RiversideRoad,
-        ZoneKind::EventArea,
-        ZoneKind::PublicBuilding,
-        ZoneKind::MainRoad,
-    ];
+    pub const ALL: [ZoneKind; 5] =
+        [ZoneKind::River, ZoneKind::RiversideRoad, ZoneKind::EventArea, ZoneKind::PublicBuilding, ZoneKind::MainRoad];
 
     /// Returns the kind's name as the pack writes it (`riverside_road`).
     pub fn as_str(self) -> &'static str {

@@ -56,7 +56,9 @@ pub(crate) enum LogFormat {
 fn merge(base: &mut toml::Table, overlay: toml::Table) {
     for (key, value) in overlay {
         match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table)) => merge(base_table, overlay_table),
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table)) => {
+                merge(base_table, overlay_table)
+            }
             (_, value) => {
                 base.insert(key, value);
             }
@@ -83,7 +85,8 @@ impl Config {
         let mut table: toml::Table = toml::from_str(DEFAULTS).context("the compiled-in defaults do not parse")?;
         if let Some(file) = file {
             let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let overlay: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
+            let overlay: toml::Table =
+                toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
             merge(&mut table, overlay);
         }
         for (name, value) in env {
@@ -91,9 +94,7 @@ impl Config {
             let Some((section, key)) = rest.split_once("__") else { continue };
             let section = section.to_ascii_lowercase();
             let key = key.to_ascii_lowercase();
-            let section_table = table
-                .entry(section.clone())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let section_table = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
             let Some(section_table) = section_table.as_table_mut() else {
                 bail!("{name}: {section} is not a section");
             };
@@ -127,8 +128,10 @@ mod tests {
     fn file_then_environment_override() {
         let path = std::env::temp_dir().join(format!("vigie-config-{}.toml", std::process::id()));
         std::fs::write(&path, "[server]\nlisten = \"127.0.0.1:9000\"\n[store]\npath = \"x.db\"\n").unwrap();
-        let env = vec![("VIGIE_SERVER__LISTEN".to_owned(), "127.0.0.1:9100".to_owned()),
-            ("VIGIE_STORE__SNAPSHOT_EVERY_EVENTS".to_owned(), "42".to_owned())];
+        let env = vec![
+            ("VIGIE_SERVER__LISTEN".to_owned(), "127.0.0.1:9100".to_owned()),
+            ("VIGIE_STORE__SNAPSHOT_EVERY_EVENTS".to_owned(), "42".to_owned()),
+        ];
         let config = Config::load(Some(&path), env.into_iter()).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!(config.server.listen.port(), 9100);

@@ -24,10 +24,7 @@ fn check_id(text: &str) -> Result<(), IdError> {
     if text.len() > MAX_ID_LEN {
         return Err(IdError::TooLong { max: MAX_ID_LEN });
     }
-    if let Some(character) = text
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
-    {
+    if let Some(character) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))) {
         return Err(IdError::BadCharacter { character });
     }
     Ok(())
@@ -119,10 +116,7 @@ mod tests {
     fn refuses_empty_long_and_odd_identifiers() {
         assert_eq!(SensorId::parse(""), Err(IdError::Empty));
         assert_eq!(SensorId::parse(&"a".repeat(65)), Err(IdError::TooLong { max: 64 }));
-        assert_eq!(
-            SensorId::parse("gauge 1"),
-            Err(IdError::BadCharacter { character: ' ' })
-        );
+        assert_eq!(SensorId::parse("gauge 1"), Err(IdError::BadCharacter { character: ' ' }));
         assert_eq!(SensorId::parse("ouche-gauge-01").unwrap().as_str(), "ouche-gauge-01");
     }
 

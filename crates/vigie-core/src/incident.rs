@@ -183,10 +183,7 @@ impl IncidentStatus {
 
     /// Tells whether the incident is still being handled (neither resolved nor closed).
     pub fn is_active(self) -> bool {
-        matches!(
-            self,
-            IncidentStatus::Open | IncidentStatus::Acknowledged | IncidentStatus::OnHold
-        )
+        matches!(self, IncidentStatus::Open | IncidentStatus::Acknowledged | IncidentStatus::OnHold)
     }
 }
 
@@ -236,11 +233,7 @@ pub enum IncidentCommand {
     /// Marks an unsettled playbook step of an active incident as done.
     CompleteStep { id: IncidentId, step: String },
     /// Marks an unsettled playbook step of an active incident as skipped, with a reason.
-    SkipStep {
-        id: IncidentId,
-        step: String,
-        reason: String,
-    },
+    SkipStep { id: IncidentId, step: String, reason: String },
     /// Ends an acknowledged (or held) incident whose playbook steps are all settled.
     Resolve { id: IncidentId, outcome: Outcome },
     /// Files a resolved incident.
@@ -423,15 +416,8 @@ pub struct StepState {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepSettlement {
-    Done {
-        by: Actor,
-        at: Timestamp,
-    },
-    Skipped {
-        by: Actor,
-        at: Timestamp,
-        reason: String,
-    },
+    Done { by: Actor, at: Timestamp },
+    Skipped { by: Actor, at: Timestamp, reason: String },
 }
 
 /// All incidents, open and past, and the number the next one gets.
@@ -444,10 +430,7 @@ pub struct Incidents {
 
 impl Default for Incidents {
     fn default() -> Self {
-        Incidents {
-            next_id: IncidentId(1),
-            incidents: BTreeMap::new(),
-        }
+        Incidents { next_id: IncidentId(1), incidents: BTreeMap::new() }
     }
 }
 
@@ -480,10 +463,7 @@ impl Incidents {
     /// Rebuilds the state from a snapshot. `next_id` is raised above the highest id given, so
     /// that a new incident never takes an existing number.
     pub fn from_parts(next_id: IncidentId, incidents: Vec<Incident>) -> Self {
-        let mut state = Incidents {
-            next_id,
-            incidents: BTreeMap::new(),
-        };
+        let mut state = Incidents { next_id, incidents: BTreeMap::new() };
         for incident in incidents {
             state.raise_next_id_past(incident.id);
             state.incidents.insert(incident.id, incident);
@@ -515,11 +495,7 @@ pub enum Rejection {
     #[error("the position is outside longitude -180..180 or latitude -90..90")]
     InvalidPosition,
     #[error("cannot {command} incident {id}: it is {status}")]
-    InvalidTransition {
-        id: IncidentId,
-        status: IncidentStatus,
-        command: &'static str,
-    },
+    InvalidTransition { id: IncidentId, status: IncidentStatus, command: &'static str },
     #[error("incident {id} is already assigned to post {post}")]
     SamePost { id: IncidentId, post: PostId },
     #[error("unit {unit} is already dispatched to incident {id}")]
@@ -562,18 +538,10 @@ impl Rejection {
 }
 
 /// The statuses in which an incident is still being handled.
-const ACTIVE: &[IncidentStatus] = &[
-    IncidentStatus::Open,
-    IncidentStatus::Acknowledged,
-    IncidentStatus::OnHold,
-];
+const ACTIVE: &[IncidentStatus] = &[IncidentStatus::Open, IncidentStatus::Acknowledged, IncidentStatus::OnHold];
 /// Every status but `Closed`.
-const NOT_CLOSED: &[IncidentStatus] = &[
-    IncidentStatus::Open,
-    IncidentStatus::Acknowledged,
-    IncidentStatus::OnHold,
-    IncidentStatus::Resolved,
-];
+const NOT_CLOSED: &[IncidentStatus] =
+    &[IncidentStatus::Open, IncidentStatus::Acknowledged, IncidentStatus::OnHold, IncidentStatus::Resolved];
 
 /// Decides what `command`, given by `actor` at `now`, changes: the events to log, or why not.
 ///
@@ -594,11 +562,7 @@ pub fn decide(
     let (incident_id, change) = match command {
         IncidentCommand::Create(create) => {
             let change = decide_create(policies, create)?;
-            return Ok(vec![IncidentEvent {
-                incident_id: state.next_id(),
-                actor: actor.clone(),
-                change,
-            }]);
+            return Ok(vec![IncidentEvent { incident_id: state.next_id(), actor: actor.clone(), change }]);
         }
         IncidentCommand::Tick => return Ok(due_escalations(state, now)),
         IncidentCommand::Acknowledge { id } => {
@@ -610,27 +574,15 @@ pub fn decide(
             let incident = find(state, *id)?;
             require_status(incident, command, NOT_CLOSED)?;
             if incident.post == *post {
-                return Err(Rejection::SamePost {
-                    id: *id,
-                    post: post.clone(),
-                });
+                return Err(Rejection::SamePost { id: *id, post: post.clone() });
             }
-            (
-                *id,
-                IncidentChange::Assigned {
-                    from: incident.post.clone(),
-                    to: post.clone(),
-                },
-            )
+            (*id, IncidentChange::Assigned { from: incident.post.clone(), to: post.clone() })
         }
         IncidentCommand::DispatchUnit { id, unit } => {
             let incident = find(state, *id)?;
             require_status(incident, command, ACTIVE)?;
             if incident.units.contains(unit) {
-                return Err(Rejection::AlreadyDispatched {
-                    id: *id,
-                    unit: unit.clone(),
-                });
+                return Err(Rejection::AlreadyDispatched { id: *id, unit: unit.clone() });
             }
             (*id, IncidentChange::UnitDispatched { unit: unit.clone() })
         }
@@ -644,17 +596,9 @@ pub fn decide(
             let incident = find(state, *id)?;
             require_status(incident, command, ACTIVE)?;
             if incident.cameras.contains(camera) {
-                return Err(Rejection::AlreadyLinked {
-                    id: *id,
-                    camera: camera.clone(),
-                });
+                return Err(Rejection::AlreadyLinked { id: *id, camera: camera.clone() });
             }
-            (
-                *id,
-                IncidentChange::CameraLinked {
-                    camera: camera.clone(),
-                },
-            )
+            (*id, IncidentChange::CameraLinked { camera: camera.clone() })
         }
         IncidentCommand::Escalate { id, reason } => {
             let incident = find(state, *id)?;
@@ -673,12 +617,7 @@ pub fn decide(
             let incident = find(state, *id)?;
             require_status(incident, command, &[IncidentStatus::Acknowledged])?;
             check_text("reason", reason, MAX_REASON_CHARS)?;
-            (
-                *id,
-                IncidentChange::Held {
-                    reason: reason.clone(),
-                },
-            )
+            (*id, IncidentChange::Held { reason: reason.clone() })
         }
         IncidentCommand::Resume { id } => {
             let incident = find(state, *id)?;
@@ -696,21 +635,11 @@ pub fn decide(
             require_status(incident, command, ACTIVE)?;
             require_unsettled_step(incident, step)?;
             check_text("reason", reason, MAX_REASON_CHARS)?;
-            (
-                *id,
-                IncidentChange::StepSkipped {
-                    step: step.clone(),
-                    reason: reason.clone(),
-                },
-            )
+            (*id, IncidentChange::StepSkipped { step: step.clone(), reason: reason.clone() })
         }
         IncidentCommand::Resolve { id, outcome } => {
             let incident = find(state, *id)?;
-            require_status(
-                incident,
-                command,
-                &[IncidentStatus::Acknowledged, IncidentStatus::OnHold],
-            )?;
+            require_status(incident, command, &[IncidentStatus::Acknowledged, IncidentStatus::OnHold])?;
             if let Outcome::Duplicate { of } = outcome {
                 if of == id {
                     return Err(Rejection::DuplicateOfItself { id: *id });
@@ -721,17 +650,9 @@ pub fn decide(
             }
             let unsettled: Vec<String> = incident.unsettled_steps().map(str::to_owned).collect();
             if !unsettled.is_empty() {
-                return Err(Rejection::UnsettledSteps {
-                    id: *id,
-                    steps: unsettled,
-                });
+                return Err(Rejection::UnsettledSteps { id: *id, steps: unsettled });
             }
-            (
-                *id,
-                IncidentChange::Resolved {
-                    outcome: outcome.clone(),
-                },
-            )
+            (*id, IncidentChange::Resolved { outcome: outcome.clone() })
         }
         IncidentCommand::Close { id } => {
             let incident = find(state, *id)?;
@@ -740,25 +661,12 @@ pub fn decide(
         }
         IncidentCommand::Reopen { id, reason } => {
             let incident = find(state, *id)?;
-            require_status(
-                incident,
-                command,
-                &[IncidentStatus::Resolved, IncidentStatus::Closed],
-            )?;
+            require_status(incident, command, &[IncidentStatus::Resolved, IncidentStatus::Closed])?;
             check_text("reason", reason, MAX_REASON_CHARS)?;
-            (
-                *id,
-                IncidentChange::Reopened {
-                    reason: reason.clone(),
-                },
-            )
+            (*id, IncidentChange::Reopened { reason: reason.clone() })
         }
     };
-    Ok(vec![IncidentEvent {
-        incident_id,
-        actor: actor.clone(),
-        change,
-    }])
+    Ok(vec![IncidentEvent { incident_id, actor: actor.clone(), change }])
 }
 
 /// Applies one decided event, logged at `at`, to the state.
@@ -782,13 +690,7 @@ pub fn evolve(state: &mut Incidents, at: Timestamp, event: &IncidentEvent) {
         if state.incidents.contains_key(&event.incident_id) {
             return;
         }
-        let steps = playbook
-            .iter()
-            .map(|step| StepState {
-                step: step.clone(),
-                settlement: None,
-            })
-            .collect();
+        let steps = playbook.iter().map(|step| StepState { step: step.clone(), settlement: None }).collect();
         let incident = Incident {
             id: event.incident_id,
             category: category.clone(),
@@ -840,19 +742,13 @@ pub fn evolve(state: &mut Incidents, at: Timestamp, event: &IncidentEvent) {
         IncidentChange::Resumed => incident.status = IncidentStatus::Acknowledged,
         IncidentChange::StepCompleted { step } => {
             if let Some(step_state) = first_unsettled_step(incident, step) {
-                step_state.settlement = Some(StepSettlement::Done {
-                    by: event.actor.clone(),
-                    at,
-                });
+                step_state.settlement = Some(StepSettlement::Done { by: event.actor.clone(), at });
             }
         }
         IncidentChange::StepSkipped { step, reason } => {
             if let Some(step_state) = first_unsettled_step(incident, step) {
-                step_state.settlement = Some(StepSettlement::Skipped {
-                    by: event.actor.clone(),
-                    at,
-                    reason: reason.clone(),
-                });
+                step_state.settlement =
+                    Some(StepSettlement::Skipped { by: event.actor.clone(), at, reason: reason.clone() });
             }
         }
         IncidentChange::Resolved { outcome } => {
@@ -875,14 +771,9 @@ pub fn evolve(state: &mut Incidents, at: Timestamp, event: &IncidentEvent) {
     }
 }
 
-fn decide_create(
-    policies: &IncidentPolicies,
-    create: &CreateIncident,
-) -> Result<IncidentChange, Rejection> {
+fn decide_create(policies: &IncidentPolicies, create: &CreateIncident) -> Result<IncidentChange, Rejection> {
     let Some(policy) = policies.categories.get(&create.category) else {
-        return Err(Rejection::UnknownCategory {
-            category: create.category.clone(),
-        });
+        return Err(Rejection::UnknownCategory { category: create.category.clone() });
     };
     check_text("title", &create.title, MAX_TITLE_CHARS)?;
     if let Some(position) = &create.position
@@ -943,19 +834,11 @@ fn find(state: &Incidents, id: IncidentId) -> Result<&Incident, Rejection> {
     state.get(id).ok_or(Rejection::NotFound { id })
 }
 
-fn require_status(
-    incident: &Incident,
-    command: &IncidentCommand,
-    allowed: &[IncidentStatus],
-) -> Result<(), Rejection> {
+fn require_status(incident: &Incident, command: &IncidentCommand, allowed: &[IncidentStatus]) -> Result<(), Rejection> {
     if allowed.contains(&incident.status) {
         return Ok(());
     }
-    Err(Rejection::InvalidTransition {
-        id: incident.id,
-        status: incident.status,
-        command: command.name(),
-    })
+    Err(Rejection::InvalidTransition { id: incident.id, status: incident.status, command: command.name() })
 }
 
 /// Checks that `step` names a playbook step still to settle. A playbook that repeats an id is
@@ -971,23 +854,14 @@ fn require_unsettled_step(incident: &Incident, step: &str) -> Result<(), Rejecti
         }
     }
     if known {
-        Err(Rejection::StepAlreadySettled {
-            id: incident.id,
-            step: step.to_owned(),
-        })
+        Err(Rejection::StepAlreadySettled { id: incident.id, step: step.to_owned() })
     } else {
-        Err(Rejection::UnknownStep {
-            id: incident.id,
-            step: step.to_owned(),
-        })
+        Err(Rejection::UnknownStep { id: incident.id, step: step.to_owned() })
     }
 }
 
 fn first_unsettled_step<'a>(incident: &'a mut Incident, step: &str) -> Option<&'a mut StepState> {
-    incident
-        .steps
-        .iter_mut()
-        .find(|step_state| step_state.step.id == step && step_state.settlement.is_none())
+    incident.steps.iter_mut().find(|step_state| step_state.step.id == step && step_state.settlement.is_none())
 }
 
 fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), Rejection> {

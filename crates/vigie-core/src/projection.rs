@@ -2,7 +2,7 @@
 //! changes, so replaying the log from the start (or from a snapshot) rebuilds it exactly.
 
 use crate::incident::{self, IncidentChange, IncidentId, Incidents};
-use crate::{Event, EventBody, Seq, SensorId, Timestamp, UnitId};
+use crate::{Event, EventBody, SensorId, Seq, Timestamp, UnitId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -70,7 +70,9 @@ impl Timestamp {
         }
         let offset_seconds = match &text[position..] {
             "Z" | "z" => 0,
-            offset if offset.len() == 6 && matches!(offset.as_bytes()[0], b'+' | b'-') && offset.as_bytes()[3] == b':' => {
+            offset
+                if offset.len() == 6 && matches!(offset.as_bytes()[0], b'+' | b'-') && offset.as_bytes()[3] == b':' =>
+            {
                 let hours = number(position + 1..position + 3)?;
                 let minutes = number(position + 4..position + 6)?;
                 if hours > 23 || minutes > 59 {
@@ -151,8 +153,15 @@ mod tests {
             Timestamp::parse_rfc3339("2026-11-26T09:30:00.250+01:00"),
             Timestamp::parse_rfc3339("2026-11-26T08:30:00.25Z")
         );
-        assert_eq!(Timestamp(1_795_000_000_123).to_rfc3339(), "2026-11-18T07:46:40.123Z");
-        for bad in ["", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-26T08:30:00", "2026-11-26T24:00:00Z", "2026-11-26T08:30:00.Z"] {
+        assert_eq!(Timestamp(1_795_000_000_123).to_rfc3339(), "2026-11-18T11:06:40.123Z");
+        for bad in [
+            "",
+            "2026-13-01T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-11-26T08:30:00",
+            "2026-11-26T24:00:00Z",
+            "2026-11-26T08:30:00.Z",
+        ] {
             assert_eq!(Timestamp::parse_rfc3339(bad), Err(TimeParseError), "{bad}");
         }
     }

@@ -153,11 +153,7 @@ pub fn spawn<L: EventLog + 'static>(
 ) -> Result<(EngineHandle, std::thread::JoinHandle<()>), StoreError> {
     let started = Instant::now();
     let state = restore(&mut log, &mut |_| {})?;
-    tracing::info!(
-        last_seq = state.last_seq.0,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "state restored"
-    );
+    tracing::info!(last_seq = state.last_seq.0, elapsed_ms = started.elapsed().as_millis() as u64, "state restored");
     let (inputs, receiver) = mpsc::channel(config.input_capacity);
     let (live, _) = broadcast::channel(config.live_capacity);
     let handle = EngineHandle { inputs, live: live.clone(), reader };
@@ -249,7 +245,8 @@ impl<L: EventLog> Engine<L> {
                 }
                 Input::Tick => {
                     let system = Actor("system:escalation".to_owned());
-                    match incident::decide(&self.state.incidents, &self.policies, &system, now, &IncidentCommand::Tick) {
+                    match incident::decide(&self.state.incidents, &self.policies, &system, now, &IncidentCommand::Tick)
+                    {
                         Ok(decided) => {
                             for incident_event in decided {
                                 let body = EventBody::Incident(incident_event);
@@ -294,10 +291,12 @@ impl<L: EventLog> Engine<L> {
                 for waiting in pending {
                     match waiting {
                         Pending::Append { reply, .. } => {
-                            let _ = reply.send(Err(EngineError::Store(StoreError::Other(format!("commit failed: {error}")))));
+                            let _ = reply
+                                .send(Err(EngineError::Store(StoreError::Other(format!("commit failed: {error}")))));
                         }
                         Pending::Command { reply, .. } => {
-                            let _ = reply.send(Err(EngineError::Store(StoreError::Other(format!("commit failed: {error}")))));
+                            let _ = reply
+                                .send(Err(EngineError::Store(StoreError::Other(format!("commit failed: {error}")))));
                         }
                     }
                 }

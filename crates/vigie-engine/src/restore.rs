@@ -14,26 +14,25 @@ pub struct ReplayProgress {
 const REPLAY_CHUNK: usize = 20_000;
 
 /// Restores the state: the newest snapshot (if it decodes) plus every event after it.
-pub fn restore(
-    log: &mut dyn EventLog,
-    progress: &mut dyn FnMut(ReplayProgress),
-) -> Result<CityState, StoreError> {
+pub fn restore(log: &mut dyn EventLog, progress: &mut dyn FnMut(ReplayProgress)) -> Result<CityState, StoreError> {
     let mut state = CityState::default();
     if let Some(snapshot) = log.latest_snapshot()? {
         match serde_json::from_slice::<CityState>(&snapshot.state) {
             Ok(restored) if restored.last_seq == snapshot.seq => state = restored,
-            Ok(_) => tracing::warn!(seq = snapshot.seq.0, "snapshot does not match its sequence number; replaying from the start"),
-            Err(error) => tracing::warn!(error = %error, seq = snapshot.seq.0, "snapshot does not decode; replaying from the start"),
+            Ok(_) => tracing::warn!(
+                seq = snapshot.seq.0,
+                "snapshot does not match its sequence number; replaying from the start"
+            ),
+            Err(error) => {
+                tracing::warn!(error = %error, seq = snapshot.seq.0, "snapshot does not decode; replaying from the start")
+            }
         }
     }
     replay_onto(log, state, Seq(u64::MAX), progress)
 }
 
 /// Replays the whole log from the first event, ignoring snapshots.
-pub fn replay(
-    log: &mut dyn EventLog,
-    progress: &mut dyn FnMut(ReplayProgress),
-) -> Result<CityState, StoreError> {
+pub fn replay(log: &mut dyn EventLog, progress: &mut dyn FnMut(ReplayProgress)) -> Result<CityState, StoreError> {
     replay_onto(log, CityState::default(), Seq(u64::MAX), progress)
 }
 

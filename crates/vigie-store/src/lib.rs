@@ -12,7 +12,7 @@
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-use vigie_core::{Event, Seq, SensorId, Timestamp};
+use vigie_core::{Event, SensorId, Seq, Timestamp};
 
 /// What can go wrong in a backend.
 #[derive(Debug, thiserror::Error)]

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use vigie_core::{Event, EventBody, Seq, SensorId, Timestamp};
+use vigie_core::{Event, EventBody, SensorId, Seq, Timestamp};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
@@ -57,17 +57,14 @@ fn subject_of(body: &EventBody) -> Option<String> {
 }
 
 fn decode(seq: i64, time: i64, source: String, payload: &str) -> Result<Event, StoreError> {
-    let body: EventBody = serde_json::from_str(payload).map_err(|source_error| StoreError::Corrupt {
-        seq: seq as u64,
-        source: source_error,
-    })?;
+    let body: EventBody = serde_json::from_str(payload)
+        .map_err(|source_error| StoreError::Corrupt { seq: seq as u64, source: source_error })?;
     Ok(Event { seq: Seq(seq as u64), time: Timestamp(time), source, body })
 }
 
 fn read_range(connection: &Connection, from: Seq, limit: usize) -> Result<Vec<Event>, StoreError> {
-    let mut statement = connection.prepare_cached(
-        "SELECT seq, time, source, payload FROM events WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
-    )?;
+    let mut statement = connection
+        .prepare_cached("SELECT seq, time, source, payload FROM events WHERE seq >= ?1 ORDER BY seq LIMIT ?2")?;
     let mut rows = statement.query(params![from.0 as i64, limit as i64])?;
     let mut events = Vec::new();
     while let Some(row) = rows.next()? {
@@ -108,9 +105,7 @@ impl SqliteLog {
 
 impl EventLog for SqliteLog {
     fn last_seq(&mut self) -> Result<Seq, StoreError> {
-        let last: i64 = self
-            .connection
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| row.get(0))?;
+        let last: i64 = self.connection.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| row.get(0))?;
         Ok(Seq(last as u64))
     }
 
@@ -119,8 +114,7 @@ impl EventLog for SqliteLog {
             return Ok(());
         };
         let transaction = self.connection.transaction()?;
-        let last: i64 =
-            transaction.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| row.get(0))?;
+        let last: i64 = transaction.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| row.get(0))?;
         if first.seq.0 != last as u64 + 1 {
             return Err(StoreError::OutOfOrder { last: last as u64, first: first.seq.0 });
         }
@@ -147,7 +141,7 @@ impl EventLog for SqliteLog {
                     let minute = observation.time.0.div_euclid(60_000) * 60_000;
                     minutes
                         .entry((observation.sensor_id.as_str(), minute))
-                        .or_insert_with(MinuteSum::default)
+                        .or_default()
                         .add(observation.value, observation.time.0);
                 }
             }
@@ -198,17 +192,13 @@ impl EventLog for SqliteLog {
     fn latest_snapshot(&mut self) -> Result<Option<Snapshot>, StoreError> {
         let snapshot = self
             .connection
-            .query_row(
-                "SELECT seq, taken_at, state FROM snapshots ORDER BY seq DESC LIMIT 1",
-                [],
-                |row| {
-                    Ok(Snapshot {
-                        seq: Seq(row.get::<_, i64>(0)? as u64),
-                        taken_at: Timestamp(row.get(1)?),
-                        state: row.get(2)?,
-                    })
-                },
-            )
+            .query_row("SELECT seq, taken_at, state FROM snapshots ORDER BY seq DESC LIMIT 1", [], |row| {
+                Ok(Snapshot {
+                    seq: Seq(row.get::<_, i64>(0)? as u64),
+                    taken_at: Timestamp(row.get(1)?),
+                    state: row.get(2)?,
+                })
+            })
             .optional()?;
         Ok(snapshot)
     }
@@ -256,10 +246,7 @@ pub struct SqliteReader {
 }
 
 impl SqliteReader {
-    fn with_connection<T>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn with_connection<T>(&self, work: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let pooled = self.pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
         let connection = match pooled {
             Some(connection) => connection,
@@ -288,9 +275,8 @@ impl LogReader for SqliteReader {
 
     fn incident_timeline(&self, incident: u64) -> Result<Vec<Event>, StoreError> {
         self.with_connection(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT seq, time, source, payload FROM events WHERE subject = ?1 ORDER BY seq",
-            )?;
+            let mut statement = connection
+                .prepare_cached("SELECT seq, time, source, payload FROM events WHERE subject = ?1 ORDER BY seq")?;
             let mut rows = statement.query(params![format!("incident:{incident}")])?;
             let mut events = Vec::new();
             while let Some(row) = rows.next()? {
@@ -332,8 +318,7 @@ impl LogReader for SqliteReader {
 
     fn last_seq(&self) -> Result<Seq, StoreError> {
         self.with_connection(|connection| {
-            let last: i64 =
-                connection.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| row.get(0))?;
+            let last: i64 = connection.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| row.get(0))?;
             Ok(Seq(last as u64))
         })
     }
@@ -376,7 +361,10 @@ pub fn verify(path: &Path, progress: &mut dyn FnMut(u64)) -> Result<VerifyReport
         match serde_json::from_str::<EventBody>(&payload) {
             Ok(body) => {
                 if body.kind() != kind {
-                    note(&mut report, format!("event {seq}: stored kind {kind:?} but the payload is {:?}", body.kind()));
+                    note(
+                        &mut report,
+                        format!("event {seq}: stored kind {kind:?} but the payload is {:?}", body.kind()),
+                    );
                 }
                 if subject_of(&body) != subject {
                     note(&mut report, format!("event {seq}: stored subject {subject:?} does not match the payload"));

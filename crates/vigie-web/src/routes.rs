@@ -25,7 +25,9 @@ pub(crate) fn actor(headers: &axum::http::HeaderMap) -> vigie_core::incident::Ac
     let name = headers
         .get("x-vigie-operator")
         .and_then(|value| value.to_str().ok())
-        .filter(|name| !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .filter(|name| {
+            !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
         .unwrap_or("anonymous");
     vigie_core::incident::Actor(format!("operator:{name}"))
 }

@@ -77,9 +77,7 @@ pub(crate) async fn live(
         (None, Some(from)) => from.max(1),
         (None, None) => state.engine.query(|city_state| city_state.last_seq.0).await? + 1,
     };
-    let kinds = query
-        .kinds
-        .map(|kinds| kinds.split(',').filter(|kind| !kind.is_empty()).map(str::to_owned).collect());
+    let kinds = query.kinds.map(|kinds| kinds.split(',').filter(|kind| !kind.is_empty()).map(str::to_owned).collect());
     let cursor = Cursor { next, phase: Phase::CatchUp, live, state, kinds };
     let events = stream::unfold(cursor, step).flat_map(|batch| stream::iter(batch.into_iter().map(Ok)));
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use vigie_core::{Event, EventBody, Observation, Seq, SensorId, Timestamp};
+use vigie_core::{Event, EventBody, Observation, SensorId, Seq, Timestamp};
 use vigie_engine::{Clock, EngineConfig, SystemClock};
 use vigie_store::sqlite::SqliteLog;
 use vigie_store::{EventLog, Snapshot};
@@ -50,7 +50,13 @@ impl Noise {
     }
 }
 
-fn observations(sensors: &[(SensorId, String)], first: u64, count: usize, start: Timestamp, noise: &mut Noise) -> Vec<EventBody> {
+fn observations(
+    sensors: &[(SensorId, String)],
+    first: u64,
+    count: usize,
+    start: Timestamp,
+    noise: &mut Noise,
+) -> Vec<EventBody> {
     (0..count)
         .map(|index| {
             let (sensor_id, unit) = &sensors[(first as usize + index) % sensors.len()];
@@ -76,7 +82,12 @@ fn raw_append_rate(sensors: &[(SensorId, String)], total: u64, batch: usize) -> 
         let events: Vec<Event> = observations(sensors, next_seq, count, now, &mut noise)
             .into_iter()
             .enumerate()
-            .map(|(offset, body)| Event { seq: Seq(next_seq + offset as u64), time: now, source: "bench".to_owned(), body })
+            .map(|(offset, body)| Event {
+                seq: Seq(next_seq + offset as u64),
+                time: now,
+                source: "bench".to_owned(),
+                body,
+            })
             .collect();
         log.append(&events)?;
         next_seq += count as u64;
@@ -103,7 +114,8 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
         vigie_city::load(std::path::Path::new(DEMO_PACK))
             .map_err(|errors| anyhow!("run from the project's root; the demo pack did not load:\n{errors}"))?,
     );
-    let sensors: Vec<(SensorId, String)> = city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect();
+    let sensors: Vec<(SensorId, String)> =
+        city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect();
     eprintln!("baseline: raw log append of {total} observations in batches of {batch}...");
     let raw_rate = raw_append_rate(&sensors, total, batch)?;
 
@@ -114,7 +126,8 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
         let log = SqliteLog::open(&store_path)?;
         let reader = Arc::new(SqliteLog::reader(&store_path));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (engine, _thread) = vigie_engine::spawn(log, reader, city.policies.clone(), clock.clone(), EngineConfig::default())?;
+        let (engine, _thread) =
+            vigie_engine::spawn(log, reader, city.policies.clone(), clock.clone(), EngineConfig::default())?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let state = vigie_web::AppState { engine: engine.clone(), city: city.clone(), clock };
@@ -142,10 +155,8 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
             let acknowledged = acknowledged.clone();
             let bar = bar.clone();
             std::thread::spawn(move || -> anyhow::Result<()> {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .timeout_global(Some(Duration::from_secs(60)))
-                    .build()
-                    .into();
+                let agent: ureq::Agent =
+                    ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(60))).build().into();
                 while next_request.fetch_add(1, Ordering::Relaxed) < requests_total {
                     let mut response = agent
                         .post(&url)
@@ -170,10 +181,18 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
     let http_rate = durable as f64 / elapsed;
     let logged = runtime.block_on(engine.query(|state| state.last_seq.0)).map_err(|error| anyhow!("{error}"))?;
     runtime.block_on(engine.shutdown());
-    println!("| measure (batches of {batch}, {clients} HTTP clients, {} cores) | observations/s | ratio |", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "| measure (batches of {batch}, {clients} HTTP clients, {} cores) | observations/s | ratio |",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
     println!("|---|---:|---:|");
-    println!("| raw log append (baseline: SQLite WAL, synchronous=FULL, one commit per batch) | {raw_rate:.0} | 1.00 |");
-    println!("| durable acknowledged through `POST /api/observations` | {http_rate:.0} | {:.2} |", http_rate / raw_rate);
+    println!(
+        "| raw log append (baseline: SQLite WAL, synchronous=FULL, one commit per batch) | {raw_rate:.0} | 1.00 |"
+    );
+    println!(
+        "| durable acknowledged through `POST /api/observations` | {http_rate:.0} | {:.2} |",
+        http_rate / raw_rate
+    );
     println!();
     println!("{durable} observations acknowledged in {elapsed:.2} s; {logged} events in the log.");
     Ok(ExitCode::SUCCESS)
@@ -183,7 +202,8 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
 pub(crate) fn restart(total: u64) -> anyhow::Result<ExitCode> {
     let city = vigie_city::load(std::path::Path::new(DEMO_PACK))
         .map_err(|errors| anyhow!("run from the project's root; the demo pack did not load:\n{errors}"))?;
-    let sensors: Vec<(SensorId, String)> = city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect();
+    let sensors: Vec<(SensorId, String)> =
+        city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect();
     let scratch = Scratch::new("restart")?;
     let path = scratch.0.join("restart.db");
     let mut log = SqliteLog::open(&path)?;
@@ -200,7 +220,12 @@ pub(crate) fn restart(total: u64) -> anyhow::Result<ExitCode> {
         let events: Vec<Event> = observations(&sensors, next_seq, count, now, &mut noise)
             .into_iter()
             .enumerate()
-            .map(|(offset, body)| Event { seq: Seq(next_seq + offset as u64), time: now, source: "bench".to_owned(), body })
+            .map(|(offset, body)| Event {
+                seq: Seq(next_seq + offset as u64),
+                time: now,
+                source: "bench".to_owned(),
+                body,
+            })
             .collect();
         log.append(&events)?;
         next_seq += count as u64;

@@ -51,14 +51,15 @@ fn start(config: Config, banner: Banner) -> anyhow::Result<ExitCode> {
 
 async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
     let pack = &config.city.pack;
-    let city = vigie_city::load(pack)
-        .map_err(|errors| anyhow!("the city pack {} is invalid:\n{errors}", pack.display()))?;
+    let city =
+        vigie_city::load(pack).map_err(|errors| anyhow!("the city pack {} is invalid:\n{errors}", pack.display()))?;
     let city = Arc::new(city);
     let log = SqliteLog::open(&config.store.path)
         .with_context(|| format!("cannot open the event log {}", config.store.path.display()))?;
     let reader = Arc::new(SqliteLog::reader(&config.store.path));
     let clock = Arc::new(SystemClock);
-    let engine_config = EngineConfig { snapshot_every_events: config.store.snapshot_every_events, ..EngineConfig::default() };
+    let engine_config =
+        EngineConfig { snapshot_every_events: config.store.snapshot_every_events, ..EngineConfig::default() };
     let (engine, engine_thread) = vigie_engine::spawn(log, reader, city.policies.clone(), clock.clone(), engine_config)
         .context("cannot start the engine")?;
     let listener = tokio::net::TcpListener::bind(config.server.listen)

@@ -28,11 +28,7 @@ fn actor(text: &str) -> Actor {
 }
 
 fn step(id: &str) -> PlaybookStep {
-    PlaybookStep {
-        id: id.to_owned(),
-        title_fr: format!("Étape {id}"),
-        title_en: format!("Step {id}"),
-    }
+    PlaybookStep { id: id.to_owned(), title_fr: format!("Étape {id}"), title_en: format!("Step {id}") }
 }
 
 fn policy(name: &str, priority: Priority, ack_delay_s: u32, steps: &[&str]) -> CategoryPolicy {
@@ -53,12 +49,7 @@ fn policies() -> IncidentPolicies {
         policy("fire", Priority::P1, 30, &["call-firefighters"]),
         policy("info", Priority::P4, 0, &[]),
     ];
-    IncidentPolicies {
-        categories: all
-            .into_iter()
-            .map(|policy| (policy.category.clone(), policy))
-            .collect(),
-    }
+    IncidentPolicies { categories: all.into_iter().map(|policy| (policy.category.clone(), policy)).collect() }
 }
 
 fn create(category_name: &str) -> CreateIncident {
@@ -69,14 +60,8 @@ fn create(category_name: &str) -> CreateIncident {
         post: post("pc-police"),
         commune: Some(CommuneId::parse("21231").expect("test identifiers are valid")),
         zone: None,
-        position: Some(GeoPoint {
-            lon: 5.0415,
-            lat: 47.3220,
-        }),
-        origin: Origin::Alarm {
-            rule: "ouche-flood".to_owned(),
-            subject: "ouche-gauge-01".to_owned(),
-        },
+        position: Some(GeoPoint { lon: 5.0415, lat: 47.3220 }),
+        origin: Origin::Alarm { rule: "ouche-flood".to_owned(), subject: "ouche-gauge-01".to_owned() },
     }
 }
 
@@ -90,12 +75,7 @@ struct Room {
 
 impl Room {
     fn new() -> Room {
-        Room {
-            state: Incidents::default(),
-            policies: policies(),
-            now: Timestamp(START_MS),
-            log: Vec::new(),
-        }
+        Room { state: Incidents::default(), policies: policies(), now: Timestamp(START_MS), log: Vec::new() }
     }
 
     /// Moves the clock to `seconds` after the start.
@@ -103,11 +83,7 @@ impl Room {
         self.now = Timestamp(START_MS).plus_seconds(seconds);
     }
 
-    fn try_as(
-        &mut self,
-        by: &str,
-        command: IncidentCommand,
-    ) -> Result<Vec<IncidentEvent>, Rejection> {
+    fn try_as(&mut self, by: &str, command: IncidentCommand) -> Result<Vec<IncidentEvent>, Rejection> {
         let events = decide(&self.state, &self.policies, &actor(by), self.now, &command)?;
         for event in &events {
             evolve(&mut self.state, self.now, event);
@@ -130,8 +106,7 @@ impl Room {
     }
 
     fn tick(&mut self) -> Vec<IncidentEvent> {
-        self.try_as("system:clock", IncidentCommand::Tick)
-            .expect("tick is always accepted")
+        self.try_as("system:clock", IncidentCommand::Tick).expect("tick is always accepted")
     }
 
     #[track_caller]
@@ -149,11 +124,7 @@ impl Room {
 
     #[track_caller]
     fn settle_all_steps(&mut self, id: IncidentId) {
-        let steps: Vec<String> = self
-            .incident(id)
-            .unsettled_steps()
-            .map(str::to_owned)
-            .collect();
+        let steps: Vec<String> = self.incident(id).unsettled_steps().map(str::to_owned).collect();
         for step in steps {
             self.run(IncidentCommand::CompleteStep { id, step });
         }
@@ -163,10 +134,7 @@ impl Room {
     fn resolved(&mut self, category_name: &str) -> IncidentId {
         let id = self.open_acknowledged(category_name);
         self.settle_all_steps(id);
-        self.run(IncidentCommand::Resolve {
-            id,
-            outcome: Outcome::Confirmed,
-        });
+        self.run(IncidentCommand::Resolve { id, outcome: Outcome::Confirmed });
         id
     }
 
@@ -184,11 +152,7 @@ impl Room {
 }
 
 fn invalid_transition(id: IncidentId, status: IncidentStatus, command: &'static str) -> Rejection {
-    Rejection::InvalidTransition {
-        id,
-        status,
-        command,
-    }
+    Rejection::InvalidTransition { id, status, command }
 }
 
 // ---- identity and wire shape -------------------------------------------------------------
@@ -197,23 +161,14 @@ fn invalid_transition(id: IncidentId, status: IncidentStatus, command: &'static 
 fn incident_ids_read_as_inc_numbers_and_serialize_as_plain_numbers() {
     assert_eq!(IncidentId(42).to_string(), "INC-000042");
     assert_eq!(IncidentId(1_234_567).to_string(), "INC-1234567");
-    assert_eq!(
-        serde_json::to_string(&IncidentId(42)).expect("serializes"),
-        "42"
-    );
+    assert_eq!(serde_json::to_string(&IncidentId(42)).expect("serializes"), "42");
 }
 
 #[test]
 fn priorities_order_by_urgency_and_serialize_in_lowercase() {
     assert!(Priority::P1 < Priority::P2 && Priority::P3 < Priority::P4);
-    assert_eq!(
-        serde_json::to_string(&Priority::P1).expect("serializes"),
-        "\"p1\""
-    );
-    assert_eq!(
-        serde_json::to_string(&IncidentStatus::OnHold).expect("serializes"),
-        "\"on_hold\""
-    );
+    assert_eq!(serde_json::to_string(&Priority::P1).expect("serializes"), "\"p1\"");
+    assert_eq!(serde_json::to_string(&IncidentStatus::OnHold).expect("serializes"), "\"on_hold\"");
     assert_eq!(IncidentStatus::OnHold.to_string(), "on_hold");
 }
 
@@ -233,43 +188,20 @@ fn every_change_has_its_own_incident_kind() {
             playbook: Vec::new(),
         },
         IncidentChange::Acknowledged,
-        IncidentChange::Assigned {
-            from: post("a"),
-            to: post("b"),
-        },
+        IncidentChange::Assigned { from: post("a"), to: post("b") },
         IncidentChange::UnitDispatched { unit: unit("u") },
-        IncidentChange::NoteAdded {
-            text: "n".to_owned(),
-        },
-        IncidentChange::CameraLinked {
-            camera: camera("c"),
-        },
-        IncidentChange::Escalated {
-            level: 1,
-            reason: "r".to_owned(),
-            automatic: false,
-        },
-        IncidentChange::Held {
-            reason: "r".to_owned(),
-        },
+        IncidentChange::NoteAdded { text: "n".to_owned() },
+        IncidentChange::CameraLinked { camera: camera("c") },
+        IncidentChange::Escalated { level: 1, reason: "r".to_owned(), automatic: false },
+        IncidentChange::Held { reason: "r".to_owned() },
         IncidentChange::Resumed,
-        IncidentChange::StepCompleted {
-            step: "s".to_owned(),
-        },
-        IncidentChange::StepSkipped {
-            step: "s".to_owned(),
-            reason: "r".to_owned(),
-        },
-        IncidentChange::Resolved {
-            outcome: Outcome::Confirmed,
-        },
+        IncidentChange::StepCompleted { step: "s".to_owned() },
+        IncidentChange::StepSkipped { step: "s".to_owned(), reason: "r".to_owned() },
+        IncidentChange::Resolved { outcome: Outcome::Confirmed },
         IncidentChange::Closed,
-        IncidentChange::Reopened {
-            reason: "r".to_owned(),
-        },
+        IncidentChange::Reopened { reason: "r".to_owned() },
     ];
-    let kinds: std::collections::BTreeSet<&str> =
-        changes.iter().map(IncidentChange::kind).collect();
+    let kinds: std::collections::BTreeSet<&str> = changes.iter().map(IncidentChange::kind).collect();
     assert_eq!(kinds.len(), changes.len());
     assert!(kinds.iter().all(|kind| kind.starts_with("incident.")));
     assert_eq!(changes[0].kind(), "incident.created");
@@ -285,13 +217,7 @@ fn create_takes_the_next_id_and_copies_the_category_policy() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].incident_id, IncidentId(1));
     assert_eq!(events[0].actor, actor("operator:alice"));
-    let IncidentChange::Created {
-        priority,
-        ack_delay_s,
-        playbook,
-        ..
-    } = &events[0].change
-    else {
+    let IncidentChange::Created { priority, ack_delay_s, playbook, .. } = &events[0].change else {
         panic!("expected a creation, got {:?}", events[0].change);
     };
     assert_eq!(*priority, Priority::P2);
@@ -304,10 +230,7 @@ fn create_takes_the_next_id_and_copies_the_category_policy() {
     assert_eq!(incident.updated_at, room.now);
     assert_eq!(incident.acknowledged_at, None);
     assert_eq!(incident.escalation_level, 0);
-    assert_eq!(
-        incident.unsettled_steps().collect::<Vec<_>>(),
-        ["warn", "close-road", "alert"]
-    );
+    assert_eq!(incident.unsettled_steps().collect::<Vec<_>>(), ["warn", "close-road", "alert"]);
     assert_eq!(room.state.next_id(), IncidentId(2));
     assert_eq!(room.open("fire"), IncidentId(2));
     assert_eq!(room.state.len(), 2);
@@ -326,11 +249,7 @@ fn create_keeps_an_explicit_priority() {
 fn later_pack_edits_never_change_an_open_incident() {
     let mut room = Room::new();
     let id = room.open("flood");
-    let flood = room
-        .policies
-        .categories
-        .get_mut(&category("flood"))
-        .expect("flood is in the pack");
+    let flood = room.policies.categories.get_mut(&category("flood")).expect("flood is in the pack");
     flood.playbook.push(step("evacuate"));
     flood.ack_delay_s = 5;
     assert_eq!(room.incident(id).steps.len(), 3);
@@ -343,12 +262,7 @@ fn later_pack_edits_never_change_an_open_incident() {
 fn create_rejects_an_unknown_category() {
     let mut room = Room::new();
     let rejection = room.try_run(IncidentCommand::Create(create("earthquake")));
-    assert_eq!(
-        rejection,
-        Err(Rejection::UnknownCategory {
-            category: category("earthquake")
-        })
-    );
+    assert_eq!(rejection, Err(Rejection::UnknownCategory { category: category("earthquake") }));
     assert!(room.state.is_empty());
 }
 
@@ -358,20 +272,11 @@ fn create_rejects_an_empty_or_overlong_title() {
     for (title, expected) in [
         ("", Rejection::EmptyText { field: "title" }),
         ("   ", Rejection::EmptyText { field: "title" }),
-        (
-            &"é".repeat(201),
-            Rejection::TextTooLong {
-                field: "title",
-                max: 200,
-            },
-        ),
+        (&"é".repeat(201), Rejection::TextTooLong { field: "title", max: 200 }),
     ] {
         let mut command = create("flood");
         command.title = title.to_owned();
-        assert_eq!(
-            room.try_run(IncidentCommand::Create(command)),
-            Err(expected)
-        );
+        assert_eq!(room.try_run(IncidentCommand::Create(command)), Err(expected));
     }
     // Two hundred characters (four hundred bytes) is still a title.
     let mut command = create("flood");
@@ -382,26 +287,12 @@ fn create_rejects_an_empty_or_overlong_title() {
 #[test]
 fn create_rejects_a_position_off_the_globe() {
     let mut room = Room::new();
-    for position in [
-        GeoPoint {
-            lon: 181.0,
-            lat: 0.0,
-        },
-        GeoPoint {
-            lon: 0.0,
-            lat: -90.5,
-        },
-        GeoPoint {
-            lon: f64::NAN,
-            lat: 47.0,
-        },
-    ] {
+    for position in
+        [GeoPoint { lon: 181.0, lat: 0.0 }, GeoPoint { lon: 0.0, lat: -90.5 }, GeoPoint { lon: f64::NAN, lat: 47.0 }]
+    {
         let mut command = create("flood");
         command.position = Some(position);
-        assert_eq!(
-            room.try_run(IncidentCommand::Create(command)),
-            Err(Rejection::InvalidPosition)
-        );
+        assert_eq!(room.try_run(IncidentCommand::Create(command)), Err(Rejection::InvalidPosition));
     }
 }
 
@@ -421,15 +312,9 @@ fn commands_about_a_missing_incident_are_not_found() {
     for command in [
         IncidentCommand::Acknowledge { id: missing },
         IncidentCommand::Close { id: missing },
-        IncidentCommand::AddNote {
-            id: missing,
-            text: "note".to_owned(),
-        },
+        IncidentCommand::AddNote { id: missing, text: "note".to_owned() },
     ] {
-        assert_eq!(
-            room.try_run(command),
-            Err(Rejection::NotFound { id: missing })
-        );
+        assert_eq!(room.try_run(command), Err(Rejection::NotFound { id: missing }));
     }
 }
 
@@ -445,14 +330,7 @@ fn acknowledge_only_an_open_incident() {
     assert_eq!(room.incident(id).acknowledged_at, Some(room.now));
 
     let again = room.try_run(IncidentCommand::Acknowledge { id });
-    assert_eq!(
-        again,
-        Err(invalid_transition(
-            id,
-            IncidentStatus::Acknowledged,
-            "acknowledge"
-        ))
-    );
+    assert_eq!(again, Err(invalid_transition(id, IncidentStatus::Acknowledged, "acknowledge")));
 }
 
 #[test]
@@ -460,59 +338,33 @@ fn acknowledging_a_closed_incident_is_rejected() {
     let mut room = Room::new();
     let id = room.closed("flood");
     let rejection = room.try_run(IncidentCommand::Acknowledge { id });
-    assert_eq!(
-        rejection,
-        Err(invalid_transition(
-            id,
-            IncidentStatus::Closed,
-            "acknowledge"
-        ))
-    );
-    assert_eq!(
-        rejection.expect_err("rejected").to_string(),
-        "cannot acknowledge incident INC-000001: it is closed"
-    );
+    assert_eq!(rejection, Err(invalid_transition(id, IncidentStatus::Closed, "acknowledge")));
+    assert_eq!(rejection.expect_err("rejected").to_string(), "cannot acknowledge incident INC-000001: it is closed");
 }
 
 #[test]
 fn hold_only_an_acknowledged_incident_and_resume_only_a_held_one() {
     let mut room = Room::new();
     let id = room.open("flood");
-    let hold = || IncidentCommand::Hold {
-        id,
-        reason: "waiting for the river police".to_owned(),
-    };
-    assert_eq!(
-        room.try_run(hold()),
-        Err(invalid_transition(id, IncidentStatus::Open, "hold"))
-    );
+    let hold = || IncidentCommand::Hold { id, reason: "waiting for the river police".to_owned() };
+    assert_eq!(room.try_run(hold()), Err(invalid_transition(id, IncidentStatus::Open, "hold")));
     assert_eq!(
         room.try_run(IncidentCommand::Resume { id }),
         Err(invalid_transition(id, IncidentStatus::Open, "resume"))
     );
 
     room.run(IncidentCommand::Acknowledge { id });
-    let no_reason = room.try_run(IncidentCommand::Hold {
-        id,
-        reason: String::new(),
-    });
+    let no_reason = room.try_run(IncidentCommand::Hold { id, reason: String::new() });
     assert_eq!(no_reason, Err(Rejection::EmptyText { field: "reason" }));
     room.run(hold());
     assert_eq!(room.incident(id).status, IncidentStatus::OnHold);
-    assert_eq!(
-        room.try_run(hold()),
-        Err(invalid_transition(id, IncidentStatus::OnHold, "hold"))
-    );
+    assert_eq!(room.try_run(hold()), Err(invalid_transition(id, IncidentStatus::OnHold, "hold")));
 
     room.run(IncidentCommand::Resume { id });
     assert_eq!(room.incident(id).status, IncidentStatus::Acknowledged);
     assert_eq!(
         room.try_run(IncidentCommand::Resume { id }),
-        Err(invalid_transition(
-            id,
-            IncidentStatus::Acknowledged,
-            "resume"
-        ))
+        Err(invalid_transition(id, IncidentStatus::Acknowledged, "resume"))
     );
 }
 
@@ -522,45 +374,20 @@ fn hold_only_an_acknowledged_incident_and_resume_only_a_held_one() {
 fn assign_transfers_to_another_post_until_closed() {
     let mut room = Room::new();
     let id = room.open("flood");
-    let events = room.run(IncidentCommand::Assign {
-        id,
-        post: post("pc-traffic"),
-    });
-    assert_eq!(
-        events[0].change,
-        IncidentChange::Assigned {
-            from: post("pc-police"),
-            to: post("pc-traffic")
-        }
-    );
+    let events = room.run(IncidentCommand::Assign { id, post: post("pc-traffic") });
+    assert_eq!(events[0].change, IncidentChange::Assigned { from: post("pc-police"), to: post("pc-traffic") });
     assert_eq!(room.incident(id).post, post("pc-traffic"));
     assert_eq!(
-        room.try_run(IncidentCommand::Assign {
-            id,
-            post: post("pc-traffic")
-        }),
-        Err(Rejection::SamePost {
-            id,
-            post: post("pc-traffic")
-        })
+        room.try_run(IncidentCommand::Assign { id, post: post("pc-traffic") }),
+        Err(Rejection::SamePost { id, post: post("pc-traffic") })
     );
 
     let resolved = room.resolved("fire");
-    room.run(IncidentCommand::Assign {
-        id: resolved,
-        post: post("pc-crisis"),
-    });
+    room.run(IncidentCommand::Assign { id: resolved, post: post("pc-crisis") });
     room.run(IncidentCommand::Close { id: resolved });
     assert_eq!(
-        room.try_run(IncidentCommand::Assign {
-            id: resolved,
-            post: post("pc-police")
-        }),
-        Err(invalid_transition(
-            resolved,
-            IncidentStatus::Closed,
-            "assign"
-        ))
+        room.try_run(IncidentCommand::Assign { id: resolved, post: post("pc-police") }),
+        Err(invalid_transition(resolved, IncidentStatus::Closed, "assign"))
     );
 }
 
@@ -568,37 +395,18 @@ fn assign_transfers_to_another_post_until_closed() {
 fn a_unit_is_dispatched_once_and_only_to_an_active_incident() {
     let mut room = Room::new();
     let id = room.open("fire");
-    room.run(IncidentCommand::DispatchUnit {
-        id,
-        unit: unit("pm-12"),
-    });
-    room.run(IncidentCommand::DispatchUnit {
-        id,
-        unit: unit("pm-14"),
-    });
+    room.run(IncidentCommand::DispatchUnit { id, unit: unit("pm-12") });
+    room.run(IncidentCommand::DispatchUnit { id, unit: unit("pm-14") });
     assert_eq!(room.incident(id).units, [unit("pm-12"), unit("pm-14")]);
     assert_eq!(
-        room.try_run(IncidentCommand::DispatchUnit {
-            id,
-            unit: unit("pm-12")
-        }),
-        Err(Rejection::AlreadyDispatched {
-            id,
-            unit: unit("pm-12")
-        })
+        room.try_run(IncidentCommand::DispatchUnit { id, unit: unit("pm-12") }),
+        Err(Rejection::AlreadyDispatched { id, unit: unit("pm-12") })
     );
 
     let resolved = room.resolved("info");
     assert_eq!(
-        room.try_run(IncidentCommand::DispatchUnit {
-            id: resolved,
-            unit: unit("pm-12")
-        }),
-        Err(invalid_transition(
-            resolved,
-            IncidentStatus::Resolved,
-            "dispatch_unit"
-        ))
+        room.try_run(IncidentCommand::DispatchUnit { id: resolved, unit: unit("pm-12") }),
+        Err(invalid_transition(resolved, IncidentStatus::Resolved, "dispatch_unit"))
     );
 }
 
@@ -606,33 +414,17 @@ fn a_unit_is_dispatched_once_and_only_to_an_active_incident() {
 fn a_camera_is_linked_once_and_only_to_an_active_incident() {
     let mut room = Room::new();
     let id = room.open("fire");
-    room.run(IncidentCommand::LinkCamera {
-        id,
-        camera: camera("cam-017"),
-    });
+    room.run(IncidentCommand::LinkCamera { id, camera: camera("cam-017") });
     assert_eq!(room.incident(id).cameras, [camera("cam-017")]);
     assert_eq!(
-        room.try_run(IncidentCommand::LinkCamera {
-            id,
-            camera: camera("cam-017")
-        }),
-        Err(Rejection::AlreadyLinked {
-            id,
-            camera: camera("cam-017")
-        })
+        room.try_run(IncidentCommand::LinkCamera { id, camera: camera("cam-017") }),
+        Err(Rejection::AlreadyLinked { id, camera: camera("cam-017") })
     );
 
     let closed = room.closed("info");
     assert_eq!(
-        room.try_run(IncidentCommand::LinkCamera {
-            id: closed,
-            camera: camera("cam-017")
-        }),
-        Err(invalid_transition(
-            closed,
-            IncidentStatus::Closed,
-            "link_camera"
-        ))
+        room.try_run(IncidentCommand::LinkCamera { id: closed, camera: camera("cam-017") }),
+        Err(invalid_transition(closed, IncidentStatus::Closed, "link_camera"))
     );
 }
 
@@ -641,40 +433,22 @@ fn notes_are_counted_checked_and_refused_once_closed() {
     let mut room = Room::new();
     let id = room.resolved("info");
     room.at(5);
-    room.run(IncidentCommand::AddNote {
-        id,
-        text: "Riverains prévenus.".to_owned(),
-    });
+    room.run(IncidentCommand::AddNote { id, text: "Riverains prévenus.".to_owned() });
     assert_eq!(room.incident(id).note_count, 1);
     assert_eq!(room.incident(id).updated_at, room.now);
     assert_eq!(
-        room.try_run(IncidentCommand::AddNote {
-            id,
-            text: "\n".to_owned()
-        }),
+        room.try_run(IncidentCommand::AddNote { id, text: "\n".to_owned() }),
         Err(Rejection::EmptyText { field: "note" })
     );
     assert_eq!(
-        room.try_run(IncidentCommand::AddNote {
-            id,
-            text: "x".repeat(4001)
-        }),
-        Err(Rejection::TextTooLong {
-            field: "note",
-            max: 4000
-        })
+        room.try_run(IncidentCommand::AddNote { id, text: "x".repeat(4001) }),
+        Err(Rejection::TextTooLong { field: "note", max: 4000 })
     );
-    room.run(IncidentCommand::AddNote {
-        id,
-        text: "x".repeat(4000),
-    });
+    room.run(IncidentCommand::AddNote { id, text: "x".repeat(4000) });
 
     room.run(IncidentCommand::Close { id });
     assert_eq!(
-        room.try_run(IncidentCommand::AddNote {
-            id,
-            text: "late".to_owned()
-        }),
+        room.try_run(IncidentCommand::AddNote { id, text: "late".to_owned() }),
         Err(invalid_transition(id, IncidentStatus::Closed, "add_note"))
     );
     assert_eq!(room.incident(id).note_count, 2);
@@ -686,27 +460,17 @@ fn notes_are_counted_checked_and_refused_once_closed() {
 fn manual_escalation_raises_one_level_up_to_the_maximum() {
     let mut room = Room::new();
     let id = room.open_acknowledged("flood");
-    let escalate = || IncidentCommand::Escalate {
-        id,
-        reason: "water still rising".to_owned(),
-    };
+    let escalate = || IncidentCommand::Escalate { id, reason: "water still rising".to_owned() };
     for expected in [1, 2, 3, 4, 5, 5] {
         let events = room.run(escalate());
         assert_eq!(
             events[0].change,
-            IncidentChange::Escalated {
-                level: expected,
-                reason: "water still rising".to_owned(),
-                automatic: false
-            }
+            IncidentChange::Escalated { level: expected, reason: "water still rising".to_owned(), automatic: false }
         );
         assert_eq!(room.incident(id).escalation_level, expected);
     }
     assert_eq!(
-        room.try_run(IncidentCommand::Escalate {
-            id,
-            reason: " ".to_owned()
-        }),
+        room.try_run(IncidentCommand::Escalate { id, reason: " ".to_owned() }),
         Err(Rejection::EmptyText { field: "reason" })
     );
 }
@@ -716,15 +480,9 @@ fn a_resolved_or_closed_incident_is_not_escalated() {
     let mut room = Room::new();
     let resolved = room.resolved("info");
     let closed = room.closed("info");
-    for (id, status) in [
-        (resolved, IncidentStatus::Resolved),
-        (closed, IncidentStatus::Closed),
-    ] {
+    for (id, status) in [(resolved, IncidentStatus::Resolved), (closed, IncidentStatus::Closed)] {
         assert_eq!(
-            room.try_run(IncidentCommand::Escalate {
-                id,
-                reason: "why".to_owned()
-            }),
+            room.try_run(IncidentCommand::Escalate { id, reason: "why".to_owned() }),
             Err(invalid_transition(id, status, "escalate"))
         );
     }
@@ -752,11 +510,7 @@ fn tick_escalates_an_unacknowledged_incident_once_per_delay() {
         }]
     );
     assert_eq!(room.incident(id).escalation_level, 1);
-    assert_eq!(
-        room.tick(),
-        Vec::new(),
-        "a second tick at the same time yields nothing"
-    );
+    assert_eq!(room.tick(), Vec::new(), "a second tick at the same time yields nothing");
 
     room.at(119);
     assert_eq!(room.tick(), Vec::new());
@@ -765,11 +519,7 @@ fn tick_escalates_an_unacknowledged_incident_once_per_delay() {
     assert_eq!(events.len(), 1);
     assert_eq!(
         events[0].change,
-        IncidentChange::Escalated {
-            level: 2,
-            reason: "not acknowledged within 120 s".to_owned(),
-            automatic: true
-        }
+        IncidentChange::Escalated { level: 2, reason: "not acknowledged within 120 s".to_owned(), automatic: true }
     );
 }
 
@@ -811,10 +561,7 @@ fn manual_escalation_counts_toward_the_level_due() {
     let mut room = Room::new();
     let id = room.open("flood");
     room.at(10);
-    room.run(IncidentCommand::Escalate {
-        id,
-        reason: "crowd on the bank".to_owned(),
-    });
+    room.run(IncidentCommand::Escalate { id, reason: "crowd on the bank".to_owned() });
     room.at(60);
     assert_eq!(room.tick(), Vec::new(), "level 1 is already reached");
     room.at(120);
@@ -829,10 +576,7 @@ fn steps_are_done_or_skipped_once_with_their_actor_and_time() {
     let mut room = Room::new();
     let id = room.open_acknowledged("flood");
     room.at(30);
-    room.run(IncidentCommand::CompleteStep {
-        id,
-        step: "warn".to_owned(),
-    });
+    room.run(IncidentCommand::CompleteStep { id, step: "warn".to_owned() });
     room.try_as(
         "operator:bob",
         IncidentCommand::SkipStep {
@@ -844,13 +588,7 @@ fn steps_are_done_or_skipped_once_with_their_actor_and_time() {
     .expect("skip accepted");
 
     let steps = &room.incident(id).steps;
-    assert_eq!(
-        steps[0].settlement,
-        Some(StepSettlement::Done {
-            by: actor("operator:alice"),
-            at: room.now
-        })
-    );
+    assert_eq!(steps[0].settlement, Some(StepSettlement::Done { by: actor("operator:alice"), at: room.now }));
     assert_eq!(
         steps[1].settlement,
         Some(StepSettlement::Skipped {
@@ -862,35 +600,16 @@ fn steps_are_done_or_skipped_once_with_their_actor_and_time() {
     assert_eq!(steps[2].settlement, None);
 
     assert_eq!(
-        room.try_run(IncidentCommand::CompleteStep {
-            id,
-            step: "warn".to_owned()
-        }),
-        Err(Rejection::StepAlreadySettled {
-            id,
-            step: "warn".to_owned()
-        })
+        room.try_run(IncidentCommand::CompleteStep { id, step: "warn".to_owned() }),
+        Err(Rejection::StepAlreadySettled { id, step: "warn".to_owned() })
     );
     assert_eq!(
-        room.try_run(IncidentCommand::SkipStep {
-            id,
-            step: "close-road".to_owned(),
-            reason: "twice".to_owned()
-        }),
-        Err(Rejection::StepAlreadySettled {
-            id,
-            step: "close-road".to_owned()
-        })
+        room.try_run(IncidentCommand::SkipStep { id, step: "close-road".to_owned(), reason: "twice".to_owned() }),
+        Err(Rejection::StepAlreadySettled { id, step: "close-road".to_owned() })
     );
     assert_eq!(
-        room.try_run(IncidentCommand::CompleteStep {
-            id,
-            step: "evacuate".to_owned()
-        }),
-        Err(Rejection::UnknownStep {
-            id,
-            step: "evacuate".to_owned()
-        })
+        room.try_run(IncidentCommand::CompleteStep { id, step: "evacuate".to_owned() }),
+        Err(Rejection::UnknownStep { id, step: "evacuate".to_owned() })
     );
 }
 
@@ -899,11 +618,7 @@ fn skipping_a_step_needs_a_reason() {
     let mut room = Room::new();
     let id = room.open("fire");
     assert_eq!(
-        room.try_run(IncidentCommand::SkipStep {
-            id,
-            step: "call-firefighters".to_owned(),
-            reason: String::new()
-        }),
+        room.try_run(IncidentCommand::SkipStep { id, step: "call-firefighters".to_owned(), reason: String::new() }),
         Err(Rejection::EmptyText { field: "reason" })
     );
 }
@@ -912,66 +627,32 @@ fn skipping_a_step_needs_a_reason() {
 fn steps_are_frozen_once_resolved() {
     let mut room = Room::new();
     let id = room.resolved("fire");
-    room.run(IncidentCommand::Reopen {
-        id,
-        reason: "fire restarted".to_owned(),
-    });
+    room.run(IncidentCommand::Reopen { id, reason: "fire restarted".to_owned() });
     assert_eq!(
-        room.try_run(IncidentCommand::CompleteStep {
-            id,
-            step: "call-firefighters".to_owned()
-        }),
-        Err(Rejection::StepAlreadySettled {
-            id,
-            step: "call-firefighters".to_owned()
-        })
+        room.try_run(IncidentCommand::CompleteStep { id, step: "call-firefighters".to_owned() }),
+        Err(Rejection::StepAlreadySettled { id, step: "call-firefighters".to_owned() })
     );
 
     let other = room.resolved("flood");
     assert_eq!(
-        room.try_run(IncidentCommand::CompleteStep {
-            id: other,
-            step: "warn".to_owned()
-        }),
-        Err(invalid_transition(
-            other,
-            IncidentStatus::Resolved,
-            "complete_step"
-        ))
+        room.try_run(IncidentCommand::CompleteStep { id: other, step: "warn".to_owned() }),
+        Err(invalid_transition(other, IncidentStatus::Resolved, "complete_step"))
     );
 }
 
 #[test]
 fn a_repeated_step_id_settles_its_occurrences_in_order() {
     let mut room = Room::new();
-    room.policies.categories.insert(
-        category("drill"),
-        policy("drill", Priority::P3, 0, &["check", "check"]),
-    );
+    room.policies.categories.insert(category("drill"), policy("drill", Priority::P3, 0, &["check", "check"]));
     let id = room.open_acknowledged("drill");
-    room.run(IncidentCommand::CompleteStep {
-        id,
-        step: "check".to_owned(),
-    });
+    room.run(IncidentCommand::CompleteStep { id, step: "check".to_owned() });
     assert_eq!(room.incident(id).unsettled_steps().count(), 1);
-    room.run(IncidentCommand::CompleteStep {
-        id,
-        step: "check".to_owned(),
-    });
+    room.run(IncidentCommand::CompleteStep { id, step: "check".to_owned() });
     assert_eq!(
-        room.try_run(IncidentCommand::CompleteStep {
-            id,
-            step: "check".to_owned()
-        }),
-        Err(Rejection::StepAlreadySettled {
-            id,
-            step: "check".to_owned()
-        })
+        room.try_run(IncidentCommand::CompleteStep { id, step: "check".to_owned() }),
+        Err(Rejection::StepAlreadySettled { id, step: "check".to_owned() })
     );
-    room.run(IncidentCommand::Resolve {
-        id,
-        outcome: Outcome::Confirmed,
-    });
+    room.run(IncidentCommand::Resolve { id, outcome: Outcome::Confirmed });
 }
 
 // ---- resolve, close, reopen --------------------------------------------------------------
@@ -981,10 +662,7 @@ fn resolve_needs_an_acknowledgement_first() {
     let mut room = Room::new();
     let id = room.open("info");
     assert_eq!(
-        room.try_run(IncidentCommand::Resolve {
-            id,
-            outcome: Outcome::FalseAlarm
-        }),
+        room.try_run(IncidentCommand::Resolve { id, outcome: Outcome::FalseAlarm }),
         Err(invalid_transition(id, IncidentStatus::Open, "resolve"))
     );
 }
@@ -993,41 +671,18 @@ fn resolve_needs_an_acknowledgement_first() {
 fn resolve_is_disabled_until_every_step_is_done_or_skipped() {
     let mut room = Room::new();
     let id = room.open_acknowledged("flood");
-    let resolve = || IncidentCommand::Resolve {
-        id,
-        outcome: Outcome::Confirmed,
-    };
+    let resolve = || IncidentCommand::Resolve { id, outcome: Outcome::Confirmed };
     assert_eq!(
         room.try_run(resolve()),
         Err(Rejection::UnsettledSteps {
             id,
-            steps: vec![
-                "warn".to_owned(),
-                "close-road".to_owned(),
-                "alert".to_owned()
-            ]
+            steps: vec!["warn".to_owned(), "close-road".to_owned(), "alert".to_owned()]
         })
     );
-    room.run(IncidentCommand::CompleteStep {
-        id,
-        step: "warn".to_owned(),
-    });
-    room.run(IncidentCommand::SkipStep {
-        id,
-        step: "alert".to_owned(),
-        reason: "no one on the bank".to_owned(),
-    });
-    assert_eq!(
-        room.try_run(resolve()),
-        Err(Rejection::UnsettledSteps {
-            id,
-            steps: vec!["close-road".to_owned()]
-        })
-    );
-    room.run(IncidentCommand::CompleteStep {
-        id,
-        step: "close-road".to_owned(),
-    });
+    room.run(IncidentCommand::CompleteStep { id, step: "warn".to_owned() });
+    room.run(IncidentCommand::SkipStep { id, step: "alert".to_owned(), reason: "no one on the bank".to_owned() });
+    assert_eq!(room.try_run(resolve()), Err(Rejection::UnsettledSteps { id, steps: vec!["close-road".to_owned()] }));
+    room.run(IncidentCommand::CompleteStep { id, step: "close-road".to_owned() });
 
     room.at(600);
     room.run(resolve());
@@ -1035,24 +690,15 @@ fn resolve_is_disabled_until_every_step_is_done_or_skipped() {
     assert_eq!(incident.status, IncidentStatus::Resolved);
     assert_eq!(incident.outcome, Some(Outcome::Confirmed));
     assert_eq!(incident.resolved_at, Some(room.now));
-    assert_eq!(
-        room.try_run(resolve()),
-        Err(invalid_transition(id, IncidentStatus::Resolved, "resolve"))
-    );
+    assert_eq!(room.try_run(resolve()), Err(invalid_transition(id, IncidentStatus::Resolved, "resolve")));
 }
 
 #[test]
 fn an_incident_on_hold_can_be_resolved() {
     let mut room = Room::new();
     let id = room.open_acknowledged("info");
-    room.run(IncidentCommand::Hold {
-        id,
-        reason: "night".to_owned(),
-    });
-    room.run(IncidentCommand::Resolve {
-        id,
-        outcome: Outcome::FalseAlarm,
-    });
+    room.run(IncidentCommand::Hold { id, reason: "night".to_owned() });
+    room.run(IncidentCommand::Resolve { id, outcome: Outcome::FalseAlarm });
     assert_eq!(room.incident(id).status, IncidentStatus::Resolved);
 }
 
@@ -1061,26 +707,14 @@ fn a_duplicate_points_to_another_existing_incident() {
     let mut room = Room::new();
     let original = room.open("info");
     let copy = room.open_acknowledged("info");
-    let as_duplicate_of = |of| IncidentCommand::Resolve {
-        id: copy,
-        outcome: Outcome::Duplicate { of },
-    };
-    assert_eq!(
-        room.try_run(as_duplicate_of(copy)),
-        Err(Rejection::DuplicateOfItself { id: copy })
-    );
+    let as_duplicate_of = |of| IncidentCommand::Resolve { id: copy, outcome: Outcome::Duplicate { of } };
+    assert_eq!(room.try_run(as_duplicate_of(copy)), Err(Rejection::DuplicateOfItself { id: copy }));
     assert_eq!(
         room.try_run(as_duplicate_of(IncidentId(77))),
-        Err(Rejection::UnknownDuplicateTarget {
-            id: copy,
-            of: IncidentId(77)
-        })
+        Err(Rejection::UnknownDuplicateTarget { id: copy, of: IncidentId(77) })
     );
     room.run(as_duplicate_of(original));
-    assert_eq!(
-        room.incident(copy).outcome,
-        Some(Outcome::Duplicate { of: original })
-    );
+    assert_eq!(room.incident(copy).outcome, Some(Outcome::Duplicate { of: original }));
 }
 
 #[test]
@@ -1089,16 +723,9 @@ fn close_only_a_resolved_incident() {
     let id = room.open_acknowledged("info");
     assert_eq!(
         room.try_run(IncidentCommand::Close { id }),
-        Err(invalid_transition(
-            id,
-            IncidentStatus::Acknowledged,
-            "close"
-        ))
+        Err(invalid_transition(id, IncidentStatus::Acknowledged, "close"))
     );
-    room.run(IncidentCommand::Resolve {
-        id,
-        outcome: Outcome::Confirmed,
-    });
+    room.run(IncidentCommand::Resolve { id, outcome: Outcome::Confirmed });
     room.at(900);
     room.run(IncidentCommand::Close { id });
     assert_eq!(room.incident(id).status, IncidentStatus::Closed);
@@ -1115,16 +742,10 @@ fn reopen_takes_a_finished_incident_back_in_hand() {
     let id = room.closed("flood");
     let acknowledged_at = room.incident(id).acknowledged_at;
     assert_eq!(
-        room.try_run(IncidentCommand::Reopen {
-            id,
-            reason: String::new()
-        }),
+        room.try_run(IncidentCommand::Reopen { id, reason: String::new() }),
         Err(Rejection::EmptyText { field: "reason" })
     );
-    room.run(IncidentCommand::Reopen {
-        id,
-        reason: "water rising again".to_owned(),
-    });
+    room.run(IncidentCommand::Reopen { id, reason: "water rising again".to_owned() });
 
     let incident = room.incident(id);
     assert_eq!(incident.status, IncidentStatus::Acknowledged);
@@ -1132,28 +753,14 @@ fn reopen_takes_a_finished_incident_back_in_hand() {
     assert_eq!(incident.resolved_at, None);
     assert_eq!(incident.closed_at, None);
     assert_eq!(incident.acknowledged_at, acknowledged_at);
+    assert_eq!(incident.unsettled_steps().count(), 0, "steps keep their settlement");
     assert_eq!(
-        incident.unsettled_steps().count(),
-        0,
-        "steps keep their settlement"
-    );
-    assert_eq!(
-        room.try_run(IncidentCommand::Reopen {
-            id,
-            reason: "again".to_owned()
-        }),
-        Err(invalid_transition(
-            id,
-            IncidentStatus::Acknowledged,
-            "reopen"
-        ))
+        room.try_run(IncidentCommand::Reopen { id, reason: "again".to_owned() }),
+        Err(invalid_transition(id, IncidentStatus::Acknowledged, "reopen"))
     );
 
     let resolved = room.resolved("info");
-    room.run(IncidentCommand::Reopen {
-        id: resolved,
-        reason: "not over".to_owned(),
-    });
+    room.run(IncidentCommand::Reopen { id: resolved, reason: "not over".to_owned() });
     assert_eq!(room.incident(resolved).status, IncidentStatus::Acknowledged);
 }
 
@@ -1164,11 +771,8 @@ fn evolve_ignores_events_about_unknown_incidents() {
     let mut room = Room::new();
     room.open("info");
     let before = room.state.clone();
-    let stray = IncidentEvent {
-        incident_id: IncidentId(40),
-        actor: actor("operator:alice"),
-        change: IncidentChange::Closed,
-    };
+    let stray =
+        IncidentEvent { incident_id: IncidentId(40), actor: actor("operator:alice"), change: IncidentChange::Closed };
     evolve(&mut room.state, room.now, &stray);
     assert_eq!(room.state, before);
 }
@@ -1182,20 +786,14 @@ fn from_parts_never_hands_out_an_existing_id() {
     let loaded = Incidents::from_parts(IncidentId(1), incidents.clone());
     assert_eq!(loaded.next_id(), IncidentId(3));
     assert_eq!(loaded, room.state);
-    assert_eq!(
-        Incidents::from_parts(IncidentId(10), incidents).next_id(),
-        IncidentId(10)
-    );
+    assert_eq!(Incidents::from_parts(IncidentId(10), incidents).next_id(), IncidentId(10));
 }
 
 #[test]
 fn the_state_survives_a_json_snapshot() {
     let mut room = Room::new();
     let id = room.open("flood");
-    room.run(IncidentCommand::CompleteStep {
-        id,
-        step: "warn".to_owned(),
-    });
+    room.run(IncidentCommand::CompleteStep { id, step: "warn".to_owned() });
     room.closed("fire");
     let json = serde_json::to_string(&room.state).expect("serializes");
     let back: Incidents = serde_json::from_str(&json).expect("deserializes");
@@ -1231,11 +829,7 @@ fn any_post() -> impl Strategy<Value = PostId> {
 }
 
 fn any_outcome() -> impl Strategy<Value = Outcome> {
-    prop_oneof![
-        Just(Outcome::Confirmed),
-        Just(Outcome::FalseAlarm),
-        any_id().prop_map(|of| Outcome::Duplicate { of }),
-    ]
+    prop_oneof![Just(Outcome::Confirmed), Just(Outcome::FalseAlarm), any_id().prop_map(|of| Outcome::Duplicate { of }),]
 }
 
 fn any_create() -> impl Strategy<Value = CreateIncident> {
@@ -1243,9 +837,8 @@ fn any_create() -> impl Strategy<Value = CreateIncident> {
         9 => proptest::sample::select(&["flood", "fire", "info"][..]),
         1 => Just("ghost"),
     ];
-    let priority = proptest::option::of(proptest::sample::select(
-        &[Priority::P1, Priority::P2, Priority::P3, Priority::P4][..],
-    ));
+    let priority =
+        proptest::option::of(proptest::sample::select(&[Priority::P1, Priority::P2, Priority::P3, Priority::P4][..]));
     let position = prop_oneof![
         4 => Just(None),
         5 => Just(Some(GeoPoint {
@@ -1259,31 +852,20 @@ fn any_create() -> impl Strategy<Value = CreateIncident> {
     ];
     let origin = prop_oneof![
         Just(Origin::Manual),
-        Just(Origin::Alarm {
-            rule: "ouche-flood".to_owned(),
-            subject: "gauge-1".to_owned()
-        }),
+        Just(Origin::Alarm { rule: "ouche-flood".to_owned(), subject: "gauge-1".to_owned() }),
     ];
-    (
-        categories,
-        priority,
-        any_text(),
-        any_post(),
-        position,
-        origin,
+    (categories, priority, any_text(), any_post(), position, origin).prop_map(
+        |(category_name, priority, title, post, position, origin)| CreateIncident {
+            category: category(category_name),
+            priority,
+            title,
+            post,
+            commune: None,
+            zone: Some(ZoneId::parse("quai-nord").expect("test identifiers are valid")),
+            position,
+            origin,
+        },
     )
-        .prop_map(
-            |(category_name, priority, title, post, position, origin)| CreateIncident {
-                category: category(category_name),
-                priority,
-                title,
-                post,
-                commune: None,
-                zone: Some(ZoneId::parse("quai-nord").expect("test identifiers are valid")),
-                position,
-                origin,
-            },
-        )
 }
 
 fn any_command() -> impl Strategy<Value = IncidentCommand> {
@@ -1371,25 +953,10 @@ fn check_invariants(state: &Incidents) -> Result<(), TestCaseError> {
         );
         let finished = !incident.status.is_active();
         prop_assert_eq!(finished, incident.outcome.is_some(), "{} outcome", id);
-        prop_assert_eq!(
-            finished,
-            incident.resolved_at.is_some(),
-            "{} resolved_at",
-            id
-        );
-        prop_assert_eq!(
-            incident.status == IncidentStatus::Closed,
-            incident.closed_at.is_some(),
-            "{} closed_at",
-            id
-        );
+        prop_assert_eq!(finished, incident.resolved_at.is_some(), "{} resolved_at", id);
+        prop_assert_eq!(incident.status == IncidentStatus::Closed, incident.closed_at.is_some(), "{} closed_at", id);
         if finished {
-            prop_assert_eq!(
-                incident.unsettled_steps().count(),
-                0,
-                "{} has unsettled steps",
-                id
-            );
+            prop_assert_eq!(incident.unsettled_steps().count(), 0, "{} has unsettled steps", id);
         }
         if let Some(Outcome::Duplicate { of }) = incident.outcome {
             prop_assert!(of != id && state.get(of).is_some(), "{id} duplicates {of}");

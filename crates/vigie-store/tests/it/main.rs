@@ -2,7 +2,7 @@
 //! JetStream join the macro when they land).
 
 use vigie_core::incident::{Actor, IncidentChange, IncidentEvent, IncidentId};
-use vigie_core::{Event, EventBody, Observation, Seq, SensorId, Timestamp};
+use vigie_core::{Event, EventBody, Observation, SensorId, Seq, Timestamp};
 use vigie_store::{EventLog, LogReader, Snapshot, StoreError};
 
 fn observation(seq: u64, sensor: &str, time: i64, value: f64) -> Event {
@@ -41,7 +41,8 @@ macro_rules! event_log_contract {
             fn appends_in_order_and_reads_back() {
                 let (mut log, reader) = $open("order");
                 assert_eq!(log.last_seq().unwrap(), Seq(0));
-                let batch: Vec<Event> = (1..=5).map(|seq| observation(seq, "gauge-1", seq as i64 * 1000, seq as f64)).collect();
+                let batch: Vec<Event> =
+                    (1..=5).map(|seq| observation(seq, "gauge-1", seq as i64 * 1000, seq as f64)).collect();
                 log.append(&batch).unwrap();
                 log.append(&[note(6, 1), note(7, 2), note(8, 1)]).unwrap();
                 assert_eq!(log.last_seq().unwrap(), Seq(8));
@@ -70,8 +71,11 @@ macro_rules! event_log_contract {
             fn aggregates_sensor_minutes_across_batches() {
                 let (mut log, reader) = $open("minutes");
                 log.append(&[observation(1, "gauge-1", 60_000, 2.0), observation(2, "gauge-1", 61_000, 4.0)]).unwrap();
-                log.append(&[observation(3, "gauge-1", 119_000, 1.0), observation(4, "gauge-1", 120_000, 9.0)]).unwrap();
-                let minutes = reader.sensor_minutes(&SensorId::parse("gauge-1").unwrap(), Timestamp(0), Timestamp(1_000_000)).unwrap();
+                log.append(&[observation(3, "gauge-1", 119_000, 1.0), observation(4, "gauge-1", 120_000, 9.0)])
+                    .unwrap();
+                let minutes = reader
+                    .sensor_minutes(&SensorId::parse("gauge-1").unwrap(), Timestamp(0), Timestamp(1_000_000))
+                    .unwrap();
                 assert_eq!(minutes.len(), 2);
                 assert_eq!((minutes[0].count, minutes[0].min, minutes[0].max, minutes[0].last), (3, 1.0, 4.0, 1.0));
                 assert!((minutes[0].mean - 7.0 / 3.0).abs() < 1e-9);
@@ -83,7 +87,12 @@ macro_rules! event_log_contract {
                 let (mut log, _reader) = $open("snapshots");
                 assert!(log.latest_snapshot().unwrap().is_none());
                 for seq in 1..=5 {
-                    log.save_snapshot(&Snapshot { seq: Seq(seq), taken_at: Timestamp(seq as i64), state: vec![seq as u8] }).unwrap();
+                    log.save_snapshot(&Snapshot {
+                        seq: Seq(seq),
+                        taken_at: Timestamp(seq as i64),
+                        state: vec![seq as u8],
+                    })
+                    .unwrap();
                 }
                 let latest = log.latest_snapshot().unwrap().unwrap();
                 assert_eq!((latest.seq, latest.state), (Seq(5), vec![5]));
@@ -121,7 +130,9 @@ fn sqlite_log_is_append_only_and_verifies() {
     assert_eq!(report.events, 2);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     // A payload tampered with behind the triggers' back is found.
-    connection.execute_batch("DROP TRIGGER events_no_update; UPDATE events SET kind = 'forged' WHERE seq = 2;").unwrap();
+    connection
+        .execute_batch("DROP TRIGGER events_no_update; UPDATE events SET kind = 'forged' WHERE seq = 2;")
+        .unwrap();
     let report = vigie_store::sqlite::verify(&path, &mut |_| {}).unwrap();
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
     assert!(report.problems[0].starts_with("event 2: stored kind \"forged\""), "{:?}", report.problems);

@@ -125,7 +125,9 @@ pub(crate) async fn cameras(
             Ok(Json(json!({ "cameras": seeing })))
         }
         (None, None) => Ok(Json(json!({ "cameras": state.city.cameras }))),
-        _ => Err(ApiError::invalid(if query.lon.is_none() { "lon" } else { "lat" }, "give both lon and lat, or neither")),
+        _ => {
+            Err(ApiError::invalid(if query.lon.is_none() { "lon" } else { "lat" }, "give both lon and lat, or neither"))
+        }
     }
 }
 

@@ -77,7 +77,9 @@ pub(crate) async fn list(
                 .iter()
                 .filter(|incident| post.as_deref().is_none_or(|post| incident.post.as_str() == post))
                 .filter(|incident| {
-                    commune.as_deref().is_none_or(|commune| incident.commune.as_ref().is_some_and(|c| c.as_str() == commune))
+                    commune
+                        .as_deref()
+                        .is_none_or(|commune| incident.commune.as_ref().is_some_and(|c| c.as_str() == commune))
                 })
                 .filter(|incident| category.as_deref().is_none_or(|category| incident.category.as_str() == category))
                 .filter(|incident| statuses.as_ref().is_none_or(|statuses| statuses.contains(&incident.status)))
@@ -107,11 +109,10 @@ fn parse_incident_id(text: &str) -> Result<IncidentId, ApiError> {
 /// `GET /api/incidents/{id}`: the incident, its timeline and the cameras that can see it.
 pub(crate) async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let incident_id = parse_incident_id(&id)?;
-    let incident = state
-        .engine
-        .query(move |city_state| city_state.incidents.get(incident_id).cloned())
-        .await?
-        .ok_or_else(|| ApiError::not_found("incident_not_found", format!("incident {incident_id} does not exist")))?;
+    let incident =
+        state.engine.query(move |city_state| city_state.incidents.get(incident_id).cloned()).await?.ok_or_else(
+            || ApiError::not_found("incident_not_found", format!("incident {incident_id} does not exist")),
+        )?;
     let reader = state.engine.reader().clone();
     let timeline: Vec<Event> = tokio::task::spawn_blocking(move || reader.incident_timeline(incident_id.0))
         .await
@@ -161,7 +162,8 @@ pub(crate) async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let incoming: CreateIn = parse_json(&body)?;
-    let category = CategoryId::parse(&incoming.category).map_err(|error| ApiError::invalid("category", error.to_string()))?;
+    let category =
+        CategoryId::parse(&incoming.category).map_err(|error| ApiError::invalid("category", error.to_string()))?;
     if !state.city.policies.categories.contains_key(&category) {
         return Err(ApiError::invalid("category", format!("unknown category {:?}", incoming.category)));
     }
@@ -259,7 +261,8 @@ impl CommandIn {
             }
             CommandIn::AddNote { text } => IncidentCommand::AddNote { id, text },
             CommandIn::LinkCamera { camera } => {
-                let camera = CameraId::parse(&camera).map_err(|error| ApiError::invalid("camera", error.to_string()))?;
+                let camera =
+                    CameraId::parse(&camera).map_err(|error| ApiError::invalid("camera", error.to_string()))?;
                 if state.city.camera(&camera).is_none() {
                     return Err(ApiError::invalid("camera", format!("unknown camera {camera:?}")));
                 }

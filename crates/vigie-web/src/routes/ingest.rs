@@ -49,13 +49,19 @@ impl TimeIn {
 const MAX_FUTURE_SKEW_MS: i64 = 5 * 60 * 1000;
 
 /// `POST /api/observations`: up to 10,000 readings, all accepted or none.
-pub(crate) async fn observations(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub(crate) async fn observations(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let batch: ObservationBatch = parse_json(&body)?;
     if batch.observations.len() > MAX_BATCH {
         return Err(ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "batch_too_large",
-            message: format!("a batch holds at most {MAX_BATCH} observations, this one has {}", batch.observations.len()),
+            message: format!(
+                "a batch holds at most {MAX_BATCH} observations, this one has {}",
+                batch.observations.len()
+            ),
             path: Some("observations".to_owned()),
         });
     }
@@ -93,10 +99,7 @@ pub(crate) async fn observations(State(state): State<AppState>, body: Bytes) -> 
     }
     let accepted = bodies.len();
     let (first, last) = state.engine.append("http:ingest".to_owned(), bodies).await?;
-    Ok((
-        StatusCode::OK,
-        Json(json!({ "accepted": accepted, "first_seq": first.0, "last_seq": last.0 })),
-    ))
+    Ok((StatusCode::OK, Json(json!({ "accepted": accepted, "first_seq": first.0, "last_seq": last.0 }))))
 }
 
 #[derive(Deserialize)]
