@@ -1,6 +1,7 @@
 //! The event of the ordered log. Everything is an event: a reading, an operator's action, a
 //! unit's position. State is a fold of these.
 
+use crate::alarm::AlarmEvent;
 use crate::incident::IncidentEvent;
 use crate::{Observation, Timestamp, UnitId};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,7 @@ impl NewEvent {
 #[serde(rename_all = "snake_case")]
 pub enum EventBody {
     Observation(Observation),
+    Alarm(AlarmEvent),
     Incident(IncidentEvent),
     UnitPosition(UnitPosition),
 }
@@ -50,6 +52,7 @@ impl EventBody {
     pub fn kind(&self) -> &'static str {
         match self {
             EventBody::Observation(_) => "observation",
+            EventBody::Alarm(alarm_event) => alarm_event.change.kind(),
             EventBody::Incident(incident_event) => incident_event.change.kind(),
             EventBody::UnitPosition(_) => "unit.position",
         }

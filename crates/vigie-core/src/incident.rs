@@ -240,6 +240,9 @@ pub enum IncidentCommand {
     Close { id: IncidentId },
     /// Takes a resolved or closed incident back to `Acknowledged`.
     Reopen { id: IncidentId, reason: String },
+    /// Adds a further alarm of the same cause to an active incident (or to the parent incident
+    /// that groups a flood of alarms).
+    AttachAlarm { id: IncidentId, rule: String, subject: String, message: String },
     /// Time passes: escalates the incidents left unacknowledged past their delay.
     Tick,
 }
@@ -253,6 +256,7 @@ impl IncidentCommand {
             IncidentCommand::Assign { .. } => "assign",
             IncidentCommand::DispatchUnit { .. } => "dispatch_unit",
             IncidentCommand::AddNote { .. } => "add_note",
+            IncidentCommand::AttachAlarm { .. } => "attach_alarm",
             IncidentCommand::LinkCamera { .. } => "link_camera",
             IncidentCommand::Escalate { .. } => "escalate",
             IncidentCommand::Hold { .. } => "hold",
@@ -308,6 +312,12 @@ pub enum IncidentChange {
     CameraLinked {
         camera: CameraId,
     },
+    /// A further alarm joined the incident; the incident counts them.
+    AlarmAttached {
+        rule: String,
+        subject: String,
+        message: String,
+    },
     /// `level` is the incident's level after the escalation; `automatic` when the clock did it.
     Escalated {
         level: u8,
@@ -343,6 +353,7 @@ impl IncidentChange {
             IncidentChange::Assigned { .. } => "incident.assigned",
             IncidentChange::UnitDispatched { .. } => "incident.unit_dispatched",
             IncidentChange::NoteAdded { .. } => "incident.note_added",
+            IncidentChange::AlarmAttached { .. } => "incident.alarm_attached",
             IncidentChange::CameraLinked { .. } => "incident.camera_linked",
             IncidentChange::Escalated { .. } => "incident.escalated",
             IncidentChange::Held { .. } => "incident.held",
@@ -388,6 +399,9 @@ pub struct Incident {
     /// The cameras linked, in link order.
     pub cameras: Vec<CameraId>,
     pub note_count: u32,
+    /// Alarms attached after the one that opened the incident.
+    #[serde(default)]
+    pub alarm_count: u32,
     /// Set while resolved or closed; cleared by reopening.
     pub outcome: Option<Outcome>,
     /// The time of the last event applied.
@@ -592,6 +606,17 @@ pub fn decide(
             check_text("note", text, MAX_NOTE_CHARS)?;
             (*id, IncidentChange::NoteAdded { text: text.clone() })
         }
+        IncidentCommand::AttachAlarm { id, rule, subject, message } => {
+            let incident = find(state, *id)?;
+            require_status(incident, command, ACTIVE)?;
+            check_text("alarm message", message, MAX_NOTE_CHARS)?;
+            let change = IncidentChange::AlarmAttached {
+                rule: rule.clone(),
+                subject: subject.clone(),
+                message: message.clone(),
+            };
+            (*id, change)
+        }
         IncidentCommand::LinkCamera { id, camera } => {
             let incident = find(state, *id)?;
             require_status(incident, command, ACTIVE)?;
@@ -712,6 +737,7 @@ pub fn evolve(state: &mut Incidents, at: Timestamp, event: &IncidentEvent) {
             units: Vec::new(),
             cameras: Vec::new(),
             note_count: 0,
+            alarm_count: 0,
             outcome: None,
             updated_at: at,
         };
@@ -737,6 +763,7 @@ pub fn evolve(state: &mut Incidents, at: Timestamp, event: &IncidentEvent) {
             incident.note_count = incident.note_count.saturating_add(1);
         }
         IncidentChange::CameraLinked { camera } => incident.cameras.push(camera.clone()),
+        IncidentChange::AlarmAttached { .. } => incident.alarm_count = incident.alarm_count.saturating_add(1),
         IncidentChange::Escalated { level, .. } => incident.escalation_level = *level,
         IncidentChange::Held { .. } => incident.status = IncidentStatus::OnHold,
         IncidentChange::Resumed => incident.status = IncidentStatus::Acknowledged,

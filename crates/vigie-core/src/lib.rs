@@ -4,12 +4,14 @@
 //! - [`time`]: [`Timestamp`], milliseconds since the Unix epoch; time always comes in as data.
 //! - [`event`]: the [`Event`] of the ordered log and its [`EventBody`].
 //! - [`observation`]: a sensor reading.
+//! - [`alarm`]: alarm management — one incident per cause, flood grouping, shelving, chattering.
 //! - [`incident`]: the incident decider (`decide`/`evolve`) and its playbooks.
 //! - [`projection`]: [`CityState`], the state that is a fold of the log.
 //!
 //! Architecture invariant: nothing here does IO, reads a clock or knows a wire format beyond
 //! serde derives.
 
+pub mod alarm;
 pub mod event;
 pub mod ids;
 pub mod incident;

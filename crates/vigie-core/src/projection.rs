@@ -1,6 +1,7 @@
 //! Projections: the state that is a fold of the log. [`CityState::apply`] is the only way it
 //! changes, so replaying the log from the start (or from a snapshot) rebuilds it exactly.
 
+use crate::alarm::AlarmBook;
 use crate::incident::{self, IncidentChange, IncidentId, Incidents};
 use crate::{Event, EventBody, SensorId, Seq, Timestamp, UnitId};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,8 @@ pub struct CityState {
     pub incidents: Incidents,
     pub sensors: BTreeMap<SensorId, SensorLast>,
     pub units: BTreeMap<UnitId, UnitState>,
+    #[serde(default)]
+    pub alarms: AlarmBook,
 }
 
 /// The last reading of a sensor, and how many it has sent.
@@ -69,6 +72,7 @@ impl CityState {
                     last.received_at = event.time;
                 }
             }
+            EventBody::Alarm(alarm_event) => self.alarms.apply(event.time, alarm_event),
             EventBody::UnitPosition(position) => {
                 let unit = self.units.entry(position.unit_id.clone()).or_default();
                 unit.lon = Some(position.lon);

@@ -14,17 +14,21 @@
 //! through the handle.
 
 mod clock;
+pub mod metrics;
 mod restore;
 
 pub use clock::{Clock, SystemClock};
 pub use restore::{ReplayProgress, replay, replay_to, restore};
 
+use metrics::METRICS;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tokio::sync::{broadcast, mpsc, oneshot};
+use vigie_core::alarm::{AlarmChange, AlarmEvent, AlarmKey};
 use vigie_core::incident::{self, Actor, IncidentCommand, IncidentPolicies, Rejection};
-use vigie_core::{CityState, Event, EventBody, NewEvent, Seq};
-use vigie_store::{EventLog, LogReader, Snapshot, StoreError};
+use vigie_core::{CityState, Event, EventBody, NewEvent, Seq, Timestamp};
+use vigie_store::{DeadLetter, EventLog, LogReader, Snapshot, StoreError};
 
 /// How the engine runs.
 #[derive(Clone, Debug)]
@@ -55,6 +59,8 @@ impl Default for EngineConfig {
 pub enum EngineError {
     #[error("the command was rejected")]
     Rejected(#[from] Rejection),
+    #[error("{0}")]
+    AlarmRejected(#[from] AlarmRejection),
     #[error("the event log failed")]
     Store(#[from] StoreError),
     #[error("the engine has stopped")]
@@ -72,6 +78,12 @@ pub enum Input {
     Command { actor: Actor, command: IncidentCommand, reply: Reply<Vec<Event>> },
     /// Read the current state.
     Query(Query),
+    /// Shelve an alarm until a time, with a reason; reply with the event once durable.
+    Shelve { key: AlarmKey, until: Timestamp, reason: String, actor: Actor, reply: Reply<Vec<Event>> },
+    /// End an alarm's shelving before its time.
+    Unshelve { key: AlarmKey, actor: Actor, reply: Reply<Vec<Event>> },
+    /// Keep refused input in the dead-letter table (committed with the next batch).
+    DeadLetter(DeadLetter),
     /// Time passes: automatic escalations.
     Tick,
     /// Take a final snapshot and stop.
@@ -113,6 +125,31 @@ impl EngineHandle {
         });
         self.send(Input::Query(query)).await?;
         answer.await.map_err(|_| EngineError::Stopped)
+    }
+
+    /// Shelves an alarm until `until`, with a reason; returns the logged event once durable.
+    pub async fn shelve(
+        &self,
+        key: AlarmKey,
+        until: Timestamp,
+        reason: String,
+        actor: Actor,
+    ) -> Result<Vec<Event>, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Input::Shelve { key, until, reason, actor, reply }).await?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Ends an alarm's shelving; returns the logged event once durable.
+    pub async fn unshelve(&self, key: AlarmKey, actor: Actor) -> Result<Vec<Event>, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Input::Unshelve { key, actor, reply }).await?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Records refused input in the dead-letter table. Waits only for room in the queue.
+    pub async fn dead_letter(&self, letter: DeadLetter) -> Result<(), EngineError> {
+        self.send(Input::DeadLetter(letter)).await
     }
 
     /// Asks for automatic escalations now.
@@ -213,6 +250,7 @@ impl<L: EventLog> Engine<L> {
         let mut batch: Vec<Event> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
         let mut queries: Vec<Query> = Vec::new();
+        let mut dead_letters: Vec<DeadLetter> = Vec::new();
         let mut shutdown = None;
         for input in inputs {
             match input {
@@ -239,11 +277,18 @@ impl<L: EventLog> Engine<L> {
                             pending.push(Pending::Command { range: start..batch.len(), reply });
                         }
                         Err(rejection) => {
+                            METRICS.commands_rejected.fetch_add(1, Ordering::Relaxed);
                             let _ = reply.send(Err(EngineError::Rejected(rejection)));
                         }
                     }
                 }
                 Input::Tick => {
+                    for key in self.state.alarms.expired_shelves(now) {
+                        let change = AlarmChange::Unshelved { expired: true };
+                        let body =
+                            EventBody::Alarm(AlarmEvent { key, incident: None, actor: SHELF_ACTOR.to_owned(), change });
+                        self.push(&mut batch, NewEvent { time: now, source: SHELF_ACTOR.to_owned(), body });
+                    }
                     let system = Actor("system:escalation".to_owned());
                     match incident::decide(&self.state.incidents, &self.policies, &system, now, &IncidentCommand::Tick)
                     {
@@ -256,16 +301,46 @@ impl<L: EventLog> Engine<L> {
                         Err(rejection) => tracing::warn!(error = %rejection, "tick rejected"),
                     }
                 }
+                Input::Shelve { key, until, reason, actor, reply } => {
+                    match check_shelve(&self.state, &key, until, &reason, now) {
+                        Ok(()) => {
+                            let start = batch.len();
+                            let change = AlarmChange::Shelved { until, reason };
+                            let incident = self.state.alarms.standing.get(&key).and_then(|standing| standing.incident);
+                            let body = EventBody::Alarm(AlarmEvent { key, incident, actor: actor.0.clone(), change });
+                            self.push(&mut batch, NewEvent { time: now, source: actor.0, body });
+                            pending.push(Pending::Command { range: start..batch.len(), reply });
+                        }
+                        Err(rejection) => {
+                            let _ = reply.send(Err(EngineError::AlarmRejected(rejection)));
+                        }
+                    }
+                }
+                Input::Unshelve { key, actor, reply } => {
+                    if self.state.alarms.shelved.contains_key(&key) {
+                        let start = batch.len();
+                        let change = AlarmChange::Unshelved { expired: false };
+                        let body = EventBody::Alarm(AlarmEvent { key, incident: None, actor: actor.0.clone(), change });
+                        self.push(&mut batch, NewEvent { time: now, source: actor.0, body });
+                        pending.push(Pending::Command { range: start..batch.len(), reply });
+                    } else {
+                        let _ = reply.send(Err(EngineError::AlarmRejected(AlarmRejection::NotShelved { key })));
+                    }
+                }
                 Input::Query(query) => queries.push(query),
+                Input::DeadLetter(letter) => dead_letters.push(letter),
                 Input::Shutdown { reply } => {
                     shutdown = Some(reply);
                     break;
                 }
             }
         }
-        let committed = self.log.append(&batch);
+        let committed = self.log.append_with_dead_letters(&batch, &dead_letters);
         match committed {
             Ok(()) => {
+                METRICS.commits.fetch_add(1, Ordering::Relaxed);
+                METRICS.events_committed.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                METRICS.dead_letters.fetch_add(dead_letters.len() as u64, Ordering::Relaxed);
                 for waiting in pending {
                     match waiting {
                         Pending::Append { range, reply } => {
@@ -287,6 +362,7 @@ impl<L: EventLog> Engine<L> {
                 }
             }
             Err(error) => {
+                METRICS.commit_failures.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(error = %error, events = batch.len(), "commit failed; nothing of this batch is acknowledged");
                 for waiting in pending {
                     match waiting {
@@ -339,6 +415,55 @@ impl<L: EventLog> Engine<L> {
             Err(error) => tracing::error!(error = %error, "cannot save a snapshot"),
         }
     }
+}
+
+/// The actor of shelves that end by themselves.
+const SHELF_ACTOR: &str = "system:shelving";
+/// The longest an alarm may stay shelved (EEMUA 191: shelving is temporary).
+pub const MAX_SHELF_S: i64 = 7 * 24 * 3600;
+
+/// Why shelving was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AlarmRejection {
+    #[error("shelving needs a reason")]
+    EmptyReason,
+    #[error("the shelf must end in the future and within 7 days")]
+    BadExpiry,
+    #[error("alarm {key} is unknown: it has never been raised")]
+    UnknownAlarm { key: AlarmKey },
+    #[error("alarm {key} is not shelved")]
+    NotShelved { key: AlarmKey },
+}
+
+impl AlarmRejection {
+    /// Returns a stable code for APIs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AlarmRejection::EmptyReason => "empty_reason",
+            AlarmRejection::BadExpiry => "bad_expiry",
+            AlarmRejection::UnknownAlarm { .. } => "alarm_not_found",
+            AlarmRejection::NotShelved { .. } => "not_shelved",
+        }
+    }
+}
+
+fn check_shelve(
+    state: &CityState,
+    key: &AlarmKey,
+    until: Timestamp,
+    reason: &str,
+    now: Timestamp,
+) -> Result<(), AlarmRejection> {
+    if reason.trim().is_empty() {
+        return Err(AlarmRejection::EmptyReason);
+    }
+    if until <= now || until.seconds_since(now) > MAX_SHELF_S {
+        return Err(AlarmRejection::BadExpiry);
+    }
+    if !state.alarms.recent_raises.contains_key(key) && !state.alarms.standing.contains_key(key) {
+        return Err(AlarmRejection::UnknownAlarm { key: key.clone() });
+    }
+    Ok(())
 }
 
 fn input_events(input: &Input) -> usize {

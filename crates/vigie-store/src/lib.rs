@@ -58,12 +58,44 @@ pub struct MinuteAggregate {
     pub last: f64,
 }
 
+/// Input that was refused (malformed, unauthorised, unknown sensor), kept with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    pub time: Timestamp,
+    /// The channel it came through: `mqtt`, `http`.
+    pub channel: String,
+    /// Who sent it: a device or client id, when known.
+    pub source: String,
+    /// The MQTT topic or HTTP route.
+    pub topic: String,
+    /// A stable reason code: `malformed`, `unauthorised`, `rejected`.
+    pub reason: String,
+    /// What was wrong, for people.
+    pub detail: String,
+    /// The payload, cut to [`DEAD_LETTER_PAYLOAD_MAX`] bytes.
+    pub payload: Vec<u8>,
+}
+
+/// The most payload bytes a dead letter keeps.
+pub const DEAD_LETTER_PAYLOAD_MAX: usize = 4096;
+
+/// A dead letter as read back, with its number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDeadLetter {
+    pub id: u64,
+    pub letter: DeadLetter,
+}
+
 /// The writer's side of the log. One owner holds it; it is not shared between threads.
 pub trait EventLog: Send {
     /// Returns the sequence number of the last event (0 when empty).
     fn last_seq(&mut self) -> Result<Seq, StoreError>;
     /// Appends `events` (numbered `last_seq + 1 ..` contiguously) in one durable commit.
-    fn append(&mut self, events: &[Event]) -> Result<(), StoreError>;
+    fn append(&mut self, events: &[Event]) -> Result<(), StoreError> {
+        self.append_with_dead_letters(events, &[])
+    }
+    /// Appends `events` and records refused input in the dead-letter table, in one commit.
+    fn append_with_dead_letters(&mut self, events: &[Event], dead_letters: &[DeadLetter]) -> Result<(), StoreError>;
     /// Saves a snapshot of the projections (replaces older ones but the newest few).
     fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError>;
     /// Returns the newest snapshot, if any.
@@ -87,4 +119,6 @@ pub trait LogReader: Send + Sync {
     ) -> Result<Vec<MinuteAggregate>, StoreError>;
     /// Returns the sequence number of the last durable event.
     fn last_seq(&self) -> Result<Seq, StoreError>;
+    /// Returns up to `limit` dead letters, newest first.
+    fn dead_letters(&self, limit: usize) -> Result<Vec<StoredDeadLetter>, StoreError>;
 }

@@ -4,7 +4,9 @@
 //! they share one fsync (group commit). Readers use their own connections; WAL lets them read
 //! while the writer writes. Triggers make the `events` table append-only.
 
-use crate::{EventLog, LogReader, MinuteAggregate, Snapshot, StoreError};
+use crate::{
+    DEAD_LETTER_PAYLOAD_MAX, DeadLetter, EventLog, LogReader, MinuteAggregate, Snapshot, StoreError, StoredDeadLetter,
+};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,16 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id      INTEGER PRIMARY KEY,
+    time    INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    source  TEXT NOT NULL,
+    topic   TEXT NOT NULL,
+    reason  TEXT NOT NULL,
+    detail  TEXT NOT NULL,
+    payload BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS snapshots (
     seq      INTEGER PRIMARY KEY,
     taken_at INTEGER NOT NULL,
@@ -51,6 +63,10 @@ const SNAPSHOTS_KEPT: i64 = 3;
 fn subject_of(body: &EventBody) -> Option<String> {
     match body {
         EventBody::Observation(_) => None,
+        EventBody::Alarm(alarm_event) => Some(match alarm_event.incident {
+            Some(incident) => format!("incident:{}", incident.0),
+            None => format!("alarm:{}", alarm_event.key),
+        }),
         EventBody::Incident(incident_event) => Some(format!("incident:{}", incident_event.incident_id.0)),
         EventBody::UnitPosition(position) => Some(format!("unit:{}", position.unit_id)),
     }
@@ -109,14 +125,34 @@ impl EventLog for SqliteLog {
         Ok(Seq(last as u64))
     }
 
-    fn append(&mut self, events: &[Event]) -> Result<(), StoreError> {
-        let Some(first) = events.first() else {
+    fn append_with_dead_letters(&mut self, events: &[Event], dead_letters: &[DeadLetter]) -> Result<(), StoreError> {
+        if events.is_empty() && dead_letters.is_empty() {
             return Ok(());
-        };
+        }
         let transaction = self.connection.transaction()?;
-        let last: i64 = transaction.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| row.get(0))?;
-        if first.seq.0 != last as u64 + 1 {
-            return Err(StoreError::OutOfOrder { last: last as u64, first: first.seq.0 });
+        if !dead_letters.is_empty() {
+            let mut insert = transaction.prepare_cached(
+                "INSERT INTO dead_letters (time, channel, source, topic, reason, detail, payload)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for letter in dead_letters {
+                let kept = &letter.payload[..letter.payload.len().min(DEAD_LETTER_PAYLOAD_MAX)];
+                insert.execute(params![
+                    letter.time.0,
+                    letter.channel,
+                    letter.source,
+                    letter.topic,
+                    letter.reason,
+                    letter.detail,
+                    kept
+                ])?;
+            }
+        }
+        if let Some(first) = events.first() {
+            let last: i64 = transaction.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |row| row.get(0))?;
+            if first.seq.0 != last as u64 + 1 {
+                return Err(StoreError::OutOfOrder { last: last as u64, first: first.seq.0 });
+            }
         }
         let mut minutes: HashMap<(&str, i64), MinuteSum> = HashMap::new();
         {
@@ -124,7 +160,7 @@ impl EventLog for SqliteLog {
                 "INSERT INTO events (seq, time, source, kind, subject, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for (offset, event) in events.iter().enumerate() {
-                debug_assert_eq!(event.seq.0, first.seq.0 + offset as u64, "batch must be contiguous");
+                debug_assert_eq!(event.seq.0, events[0].seq.0 + offset as u64, "batch must be contiguous");
                 // Writing into a String cannot fail for these plain data types except on
                 // non-finite floats, which the edge refuses; the error is still reported.
                 let encoded = serde_json::to_string(&event.body)
@@ -313,6 +349,32 @@ impl LogReader for SqliteReader {
                 });
             }
             Ok(minutes)
+        })
+    }
+
+    fn dead_letters(&self, limit: usize) -> Result<Vec<StoredDeadLetter>, StoreError> {
+        self.with_connection(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT id, time, channel, source, topic, reason, detail, payload FROM dead_letters
+                 ORDER BY id DESC LIMIT ?1",
+            )?;
+            let mut rows = statement.query(params![limit as i64])?;
+            let mut letters = Vec::new();
+            while let Some(row) = rows.next()? {
+                letters.push(StoredDeadLetter {
+                    id: row.get::<_, i64>(0)? as u64,
+                    letter: DeadLetter {
+                        time: Timestamp(row.get(1)?),
+                        channel: row.get(2)?,
+                        source: row.get(3)?,
+                        topic: row.get(4)?,
+                        reason: row.get(5)?,
+                        detail: row.get(6)?,
+                        payload: row.get(7)?,
+                    },
+                });
+            }
+            Ok(letters)
         })
     }
 

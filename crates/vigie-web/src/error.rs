@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use vigie_core::incident::Rejection;
-use vigie_engine::EngineError;
+use vigie_engine::{AlarmRejection, EngineError};
 
 /// An error as the API returns it.
 #[derive(Debug)]
@@ -69,6 +69,14 @@ impl From<EngineError> for ApiError {
                     | Rejection::DuplicateOfItself { .. }
                     | Rejection::UnknownDuplicateTarget { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                     _ => StatusCode::CONFLICT,
+                };
+                ApiError { status, code: rejection.code(), message: rejection.to_string(), path: None }
+            }
+            EngineError::AlarmRejected(rejection) => {
+                let status = match rejection {
+                    AlarmRejection::UnknownAlarm { .. } => StatusCode::NOT_FOUND,
+                    AlarmRejection::NotShelved { .. } => StatusCode::CONFLICT,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 ApiError { status, code: rejection.code(), message: rejection.to_string(), path: None }
             }

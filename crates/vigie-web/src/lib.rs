@@ -4,6 +4,7 @@
 //! - `routes::ingest`: batch observations and unit positions.
 //! - `routes::incidents`: list, detail with timeline, create, commands.
 //! - `routes::city`: the city as GeoJSON, sensors with last values, cameras, units, posts.
+//! - `routes::alarms`: standing and shelved alarms, shelving, KPIs, dead letters.
 //! - `stream`: the live stream (SSE), resumable from a sequence number.
 //! - `openapi`: the OpenAPI document at `/api/openapi.json`.
 //! - `error`: the one mapping from errors to JSON responses.
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(routes::health))
         .route("/api/openapi.json", get(openapi::document))
+        .route("/metrics", get(routes::metrics))
         .route("/api/observations", post(routes::ingest::observations))
         .route("/api/units", get(routes::city::units))
         .route("/api/units/{id}/position", post(routes::ingest::unit_position))
@@ -51,6 +53,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/city", get(routes::city::geojson))
         .route("/api/posts", get(routes::city::posts))
         .route("/api/categories", get(routes::city::categories))
+        .route("/api/alarms", get(routes::alarms::list))
+        .route("/api/alarms/shelve", post(routes::alarms::shelve))
+        .route("/api/alarms/unshelve", post(routes::alarms::unshelve))
+        .route("/api/alarms/kpis", get(routes::alarms::kpis))
+        .route("/api/dead-letters", get(routes::alarms::dead_letters))
         .route("/api/stream", get(stream::live))
         .fallback(routes::not_found)
         // A full batch of 10,000 observations is about 1 MB; leave room, refuse the absurd.

@@ -57,6 +57,7 @@ pub(crate) fn spec() -> Value {
         "paths": {
             "/health": { "get": operation("Liveness and the last sequence number", json!([]), None) },
             "/api/openapi.json": { "get": operation("This document", json!([]), None) },
+            "/metrics": { "get": { "summary": "Prometheus metrics (text format)", "responses": { "200": { "description": "text/plain; version=0.0.4" } } } },
             "/api/observations": { "post": operation("Ingest a batch of up to 10,000 observations (all or none)", json!([]), Some(json!({ "$ref": "#/components/schemas/ObservationBatch" }))) },
             "/api/units": { "get": operation("Units with last position and current incident", json!([]), None) },
             "/api/units/{id}/position": { "post": operation("A unit reports its position", path_id("unit id"), Some(json!({ "$ref": "#/components/schemas/Position" }))) },
@@ -72,6 +73,11 @@ pub(crate) fn spec() -> Value {
             "/api/city": { "get": operation("The city as a GeoJSON FeatureCollection (communes, zones, sensors, cameras)", json!([]), None) },
             "/api/posts": { "get": operation("Command posts", json!([]), None) },
             "/api/categories": { "get": operation("Incident categories and their playbooks", json!([]), None) },
+            "/api/alarms": { "get": operation("Standing alarms (with their shelving) and shelves", json!([]), None) },
+            "/api/alarms/shelve": { "post": operation("Shelve an alarm with a reason, for at most 7 days", json!([]), Some(json!({ "type": "object", "required": ["rule", "subject", "minutes", "reason"], "properties": { "rule": { "type": "string" }, "subject": { "type": "string" }, "minutes": { "type": "integer" }, "reason": { "type": "string" } } }))) },
+            "/api/alarms/unshelve": { "post": operation("End an alarm's shelving", json!([]), Some(json!({ "type": "object", "required": ["rule", "subject"], "properties": { "rule": { "type": "string" }, "subject": { "type": "string" } } }))) },
+            "/api/alarms/kpis": { "get": operation("Alarm KPIs: alarms per post per 10 minutes, standing, chattering, time to acknowledge", json!([]), None) },
+            "/api/dead-letters": { "get": operation("Refused input (malformed, unauthorised, rejected), newest first", json!([query("limit", "at most 1000 (default 100)", "integer")]), None) },
             "/api/stream": { "get": {
                 "summary": "Live stream of committed events (Server-Sent Events); resume with Last-Event-ID or ?from",
                 "parameters": [query("from", "first sequence number wanted", "integer"), query("kinds", "comma-separated kind prefixes, e.g. incident,unit", "string"),

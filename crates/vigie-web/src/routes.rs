@@ -1,5 +1,6 @@
 //! Route handlers, one module per area of the API.
 
+pub(crate) mod alarms;
 pub(crate) mod city;
 pub(crate) mod incidents;
 pub(crate) mod ingest;
@@ -13,6 +14,13 @@ use serde_json::{Value, json};
 pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let last_seq = state.engine.query(|city_state| city_state.last_seq.0).await?;
     Ok(Json(json!({ "status": "ok", "last_seq": last_seq })))
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub(crate) async fn metrics() -> ([(axum::http::header::HeaderName, &'static str); 1], String) {
+    let mut out = String::new();
+    vigie_engine::metrics::render_prometheus(&mut out);
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
 /// Any route that does not exist.

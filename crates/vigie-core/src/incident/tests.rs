@@ -877,6 +877,12 @@ fn any_command() -> impl Strategy<Value = IncidentCommand> {
         1 => (any_id(), any_post()).prop_map(|(id, post)| IncidentCommand::Assign { id, post }),
         1 => (any_id(), units).prop_map(|(id, unit)| IncidentCommand::DispatchUnit { id, unit }),
         1 => (any_id(), any_text()).prop_map(|(id, text)| IncidentCommand::AddNote { id, text }),
+        1 => (any_id(), any_text()).prop_map(|(id, message)| IncidentCommand::AttachAlarm {
+            id,
+            rule: "fumee".to_owned(),
+            subject: "smoke-1".to_owned(),
+            message,
+        }),
         1 => (any_id(), cameras).prop_map(|(id, camera)| IncidentCommand::LinkCamera { id, camera }),
         1 => (any_id(), any_text()).prop_map(|(id, reason)| IncidentCommand::Escalate { id, reason }),
         1 => (any_id(), any_text()).prop_map(|(id, reason)| IncidentCommand::Hold { id, reason }),
@@ -926,6 +932,7 @@ fn target(command: &IncidentCommand) -> Option<IncidentId> {
         | IncidentCommand::Assign { id, .. }
         | IncidentCommand::DispatchUnit { id, .. }
         | IncidentCommand::AddNote { id, .. }
+        | IncidentCommand::AttachAlarm { id, .. }
         | IncidentCommand::LinkCamera { id, .. }
         | IncidentCommand::Escalate { id, .. }
         | IncidentCommand::Hold { id, .. }

@@ -8,45 +8,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use vigie_core::{EventBody, Observation, SensorId, Timestamp, UnitId, UnitPosition};
+use vigie_core::{EventBody, UnitId, UnitPosition};
+use vigie_ingest::{ObservationIn, validate_observation};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ObservationBatch {
     observations: Vec<ObservationIn>,
 }
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ObservationIn {
-    sensor_id: String,
-    time: TimeIn,
-    value: f64,
-    #[serde(default)]
-    unit: Option<String>,
-}
-
-/// A time as integrators send it: RFC 3339 text or milliseconds since the epoch.
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub(crate) enum TimeIn {
-    Millis(i64),
-    Text(String),
-}
-
-impl TimeIn {
-    pub(crate) fn to_timestamp(&self, path: &str) -> Result<Timestamp, ApiError> {
-        match self {
-            TimeIn::Millis(millis) => Ok(Timestamp(*millis)),
-            TimeIn::Text(text) => {
-                Timestamp::parse_rfc3339(text).map_err(|error| ApiError::invalid(path, error.to_string()))
-            }
-        }
-    }
-}
-
-/// How far in the future a reading may claim to be (clock skew of field devices).
-const MAX_FUTURE_SKEW_MS: i64 = 5 * 60 * 1000;
 
 /// `POST /api/observations`: up to 10,000 readings, all accepted or none.
 pub(crate) async fn observations(
@@ -65,37 +34,13 @@ pub(crate) async fn observations(
             path: Some("observations".to_owned()),
         });
     }
-    let latest_allowed = state.clock.now().0 + MAX_FUTURE_SKEW_MS;
+    let now = state.clock.now();
     let mut bodies = Vec::with_capacity(batch.observations.len());
     for (index, incoming) in batch.observations.into_iter().enumerate() {
-        let sensor_id = SensorId::parse(&incoming.sensor_id)
-            .map_err(|error| ApiError::invalid(format!("observations[{index}].sensor_id"), error.to_string()))?;
-        let Some(sensor) = state.city.sensor(&sensor_id) else {
-            return Err(ApiError::invalid(
-                format!("observations[{index}].sensor_id"),
-                format!("unknown sensor {sensor_id:?}"),
-            ));
-        };
-        if !incoming.value.is_finite() {
-            return Err(ApiError::invalid(format!("observations[{index}].value"), "value must be a finite number"));
-        }
-        let time = incoming.time.to_timestamp(&format!("observations[{index}].time"))?;
-        if time.0 > latest_allowed {
-            return Err(ApiError::invalid(
-                format!("observations[{index}].time"),
-                "time is more than 5 minutes in the future",
-            ));
-        }
-        let unit = match incoming.unit {
-            Some(unit) if unit != sensor.unit => {
-                return Err(ApiError::invalid(
-                    format!("observations[{index}].unit"),
-                    format!("sensor {sensor_id} measures in {:?}, not {unit:?}", sensor.unit),
-                ));
-            }
-            _ => sensor.unit.clone(),
-        };
-        bodies.push(EventBody::Observation(Observation { sensor_id, time, value: incoming.value, unit }));
+        let observation = validate_observation(&state.city, incoming, now).map_err(|rejected| {
+            ApiError::invalid(format!("observations[{index}].{}", rejected.field), rejected.message)
+        })?;
+        bodies.push(EventBody::Observation(observation));
     }
     let accepted = bodies.len();
     let (first, last) = state.engine.append("http:ingest".to_owned(), bodies).await?;

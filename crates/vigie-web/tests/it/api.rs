@@ -27,6 +27,12 @@ fn health_and_openapi_name_every_route() {
         "/api/posts",
         "/api/categories",
         "/api/stream",
+        "/api/alarms",
+        "/api/alarms/shelve",
+        "/api/alarms/unshelve",
+        "/api/alarms/kpis",
+        "/api/dead-letters",
+        "/metrics",
     ] {
         assert!(paths.contains_key(route), "{route} is missing from the OpenAPI document");
     }

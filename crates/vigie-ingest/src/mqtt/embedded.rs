@@ -1,0 +1,569 @@
+//! The embedded broker: Vigie itself is the MQTT server devices connect to (MQTT 3.1.1 and 5,
+//! on [`ntex_mqtt`]).
+//!
+//! - **Handshake**: the username is the device id and the password is checked against the
+//!   device's argon2id hash on ntex's blocking pool (never on a connection's worker); the device
+//!   found is kept for the connection's life. No username: refused unless `allow_anonymous`.
+//! - **Publish**: the message is checked ([`check_message`]), sent to the [`batcher`], and the
+//!   service returns only once the observation is durable: ntex sends the PUBACK when the
+//!   service returns, so **a PUBACK means durable**. If the commit fails, the service fails, the
+//!   connection closes without a PUBACK and the device sends the message again.
+//! - **Refusals** (malformed, unauthorised, rejected) are dead-lettered and counted. MQTT 5
+//!   devices get a PUBACK with a reason code: 0x99 Payload format invalid (malformed), 0x87 Not
+//!   authorized (unauthorised), 0x83 Implementation specific error (rejected by the city pack),
+//!   with the detail as reason string when the device asked for problem information. MQTT
+//!   3.1.1 has no negative PUBACK: the message is acknowledged anyway, because the alternative
+//!   (closing the connection) makes the device send the same bad message again forever. The
+//!   dead letter is where an integrator finds it.
+//! - **Limits**: QoS 0 and 1 (a QoS-2 publish closes the connection), at most `max_inflight`
+//!   unacknowledged publishes per connection (enforced here: ntex-mqtt 8 stops enforcing its own
+//!   after the first PUBLISH), packets of at most [`MAX_PACKET_BYTES`]. Subscriptions are
+//!   refused (SUBACK failure): this broker takes readings in, it delivers nothing. Retained
+//!   flags and wills are ignored.
+//!
+//! ntex runs its own worker threads whose services are `!Send`: the broker runs on a dedicated
+//! thread with its own ntex system, and reaches the tokio side only through channels (the
+//! batcher's, the engine's).
+//!
+//! [`batcher`]: super::batcher
+
+use ntex_bytes::ByteString;
+use ntex_mqtt::v5::codec::{PublishAckReason, SubscribeAckReason};
+use ntex_mqtt::{MqttServer, MqttServiceConfig, QoS, v3, v5};
+use ntex_server::net::{Connection, ServerBuilder};
+use ntex_service::cfg::SharedCfg;
+use ntex_service::{Service, ServiceCtx, ServiceFactory, fn_service};
+use ntex_util::time::Seconds;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::net::{SocketAddr, TcpListener};
+use std::rc::Rc;
+use std::sync::Arc;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio::task::JoinHandle;
+use vigie_core::Observation;
+
+use super::batcher::{BatchError, BatcherHandle, Durable, Submission, spawn_batcher};
+use super::config::EmbeddedConfig;
+use super::devices::{Device, Devices};
+use super::source::{Refusal, RefusalReason, Scope, check_message, record_refusal};
+use super::topic::DEFAULT_TOPIC_PREFIX;
+use super::{MqttContext, MqttError};
+
+/// The largest MQTT packet accepted; a larger one closes the connection.
+pub const MAX_PACKET_BYTES: u32 = 16 * 1024;
+
+/// How long a stopping broker waits for its connections to finish.
+const SHUTDOWN_TIMEOUT: Seconds = Seconds(3);
+
+/// The source name of the events the embedded broker appends.
+pub const EVENT_SOURCE: &str = "mqtt:embedded";
+
+/// A running embedded broker.
+pub struct EmbeddedBroker {
+    /// The address it listens on (the real port when the configuration said port 0).
+    pub local_addr: SocketAddr,
+    server: ntex_server::Server<Connection>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    batcher: Option<JoinHandle<()>>,
+}
+
+impl EmbeddedBroker {
+    /// Stops accepting connections, lets in-flight publishes finish (up to a few seconds),
+    /// stops the broker thread, then the batcher once it has committed what it holds.
+    pub async fn stop(mut self) {
+        self.server.stop(true).await;
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+        if let Some(batcher) = self.batcher.take() {
+            let _ = batcher.await;
+        }
+        tracing::info!(address = %self.local_addr, "embedded mqtt broker stopped");
+    }
+}
+
+impl Drop for EmbeddedBroker {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            // Dropped without `stop`: ask the broker to stop without waiting. The command is sent
+            // when `stop` is called; the returned future only waits for completion.
+            drop(self.server.stop(false));
+        }
+    }
+}
+
+/// Starts the embedded broker on `config.listen` (port 0: any free port, see
+/// [`EmbeddedBroker::local_addr`]). Must be called within a tokio runtime (for the batcher).
+pub async fn start_embedded(config: &EmbeddedConfig, context: MqttContext) -> Result<EmbeddedBroker, MqttError> {
+    if config.workers == 0 {
+        return Err(MqttError::Config { key: "mqtt.embedded.workers", message: "must be at least 1".to_owned() });
+    }
+    if config.max_inflight == 0 {
+        return Err(MqttError::Config { key: "mqtt.embedded.max_inflight", message: "must be at least 1".to_owned() });
+    }
+    let devices = match &config.devices_file {
+        Some(path) => {
+            let devices = Devices::load(path)?;
+            devices.check_against(&context.city)?;
+            devices
+        }
+        None if config.allow_anonymous => Devices::default(),
+        None => return Err(MqttError::NoDevices),
+    };
+    if config.allow_anonymous {
+        tracing::warn!("the embedded mqtt broker accepts anonymous connections (allow_anonymous): development only");
+    }
+    let listener =
+        TcpListener::bind(config.listen).map_err(|source| MqttError::Listen { address: config.listen, source })?;
+    let local_addr = listener.local_addr().map_err(|source| MqttError::Listen { address: config.listen, source })?;
+    let device_count = devices.len();
+    let (batcher, batcher_task) = spawn_batcher(context.engine.clone(), EVENT_SOURCE.to_owned());
+    let broker = Arc::new(Broker {
+        context,
+        devices,
+        allow_anonymous: config.allow_anonymous,
+        batcher,
+        max_inflight: config.max_inflight,
+    });
+    let (started, started_answer) = oneshot::channel();
+    let workers = config.workers;
+    let thread = std::thread::Builder::new()
+        .name("vigie-mqtt".to_owned())
+        .spawn(move || run_broker_system(broker, listener, workers, started))
+        .map_err(MqttError::Thread)?;
+    match started_answer.await {
+        Ok(Ok(server)) => {
+            tracing::info!(address = %local_addr, devices = device_count, workers, "embedded mqtt broker listening");
+            Ok(EmbeddedBroker { local_addr, server, thread: Some(thread), batcher: Some(batcher_task) })
+        }
+        Ok(Err(source)) => {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            Err(MqttError::Listen { address: local_addr, source })
+        }
+        Err(_) => {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            Err(MqttError::Thread(std::io::Error::other("the broker thread stopped while starting")))
+        }
+    }
+}
+
+type Started = oneshot::Sender<std::io::Result<ntex_server::Server<Connection>>>;
+
+/// The broker thread: an ntex system whose server runs until stopped.
+fn run_broker_system(broker: Arc<Broker>, listener: TcpListener, workers: usize, started: Started) {
+    let system = ntex_rt::System::new("vigie-mqtt", ntex_net::DefaultRuntime);
+    let outcome = system.run(move || {
+        let mqtt_config = MqttServiceConfig::new()
+            .set_max_qos(QoS::AtLeastOnce)
+            .set_max_receive(broker.max_inflight)
+            .set_max_size(MAX_PACKET_BYTES)
+            .set_connect_timeout(Seconds(10));
+        let built = ServerBuilder::new()
+            .workers(workers)
+            .disable_signals()
+            .stop_runtime()
+            .shutdown_timeout(SHUTDOWN_TIMEOUT)
+            .listen("mqtt", listener, async move |_| mqtt_service(broker.clone()));
+        match built {
+            Ok(builder) => {
+                let server = builder.config("mqtt", SharedCfg::new("vigie-mqtt").add(mqtt_config)).run();
+                let _ = started.send(Ok(server));
+            }
+            Err(error) => {
+                let _ = started.send(Err(error));
+                ntex_rt::System::current().stop();
+            }
+        }
+        Ok(())
+    });
+    if let Err(error) = outcome {
+        tracing::error!(error = %error, "the mqtt broker system stopped with an error");
+    }
+}
+
+/// Everything the connections of every worker share. `Send + Sync`: workers are threads.
+struct Broker {
+    context: MqttContext,
+    devices: Devices,
+    allow_anonymous: bool,
+    batcher: BatcherHandle,
+    max_inflight: u16,
+}
+
+/// One authenticated connection: who it is and what it may publish.
+#[derive(Clone)]
+struct Session {
+    /// `None`: anonymous (development), every scope.
+    device: Option<Arc<Device>>,
+    /// The device id, or `anonymous:<client id>`, for logs and dead letters.
+    sender: Arc<str>,
+    /// MQTT 5: whether the device asked for reason strings.
+    problem_info: bool,
+}
+
+/// Why a connection must close. Never a refusal of the message itself.
+#[derive(Debug, thiserror::Error)]
+enum BrokerError {
+    /// The observation could not be made durable: no PUBACK, the device sends it again.
+    #[error("the publish was not made durable")]
+    NotDurable(#[source] BatchError),
+    /// The payload could not be read from the connection.
+    #[error("cannot read the payload: {0}")]
+    Payload(String),
+    /// A service could not be built.
+    #[error("cannot build the connection's services")]
+    Init,
+}
+
+impl From<()> for BrokerError {
+    fn from((): ()) -> Self {
+        BrokerError::Init
+    }
+}
+
+/// MQTT 5: a failure is not a PUBACK (which would tell the device to forget the message) but
+/// a closed connection.
+impl TryFrom<BrokerError> for v5::PublishAck {
+    type Error = BrokerError;
+
+    fn try_from(error: BrokerError) -> Result<Self, BrokerError> {
+        Err(error)
+    }
+}
+
+fn mqtt_service(broker: Arc<Broker>) -> impl ServiceFactory<ntex_io::Io, SharedCfg> + 'static {
+    let broker_v3 = broker.clone();
+    let broker_v5 = broker.clone();
+    let v3_server = v3::MqttServer::new(fn_service(move |handshake: v3::Handshake| {
+        let broker = broker_v3.clone();
+        async move { handshake_v3(broker, handshake).await }
+    }))
+    .protocol(fn_service(async |message: v3::ProtocolMessage| Ok::<_, BrokerError>(protocol_v3(message))))
+    .publish(PublishFactory { broker: broker.clone() });
+    let v5_server = v5::MqttServer::new(fn_service(move |handshake: v5::Handshake| {
+        let broker = broker_v5.clone();
+        async move { handshake_v5(broker, handshake).await }
+    }))
+    .protocol(fn_service(async |message: v5::ProtocolMessage| Ok::<_, BrokerError>(protocol_v5(message))))
+    .publish(PublishFactory { broker });
+    MqttServer::new().v3(v3_server).v5(v5_server)
+}
+
+enum Authenticated {
+    Device(Arc<Device>),
+    Anonymous,
+    Refused,
+}
+
+/// Checks the credentials on ntex's blocking pool (argon2 takes tens of milliseconds).
+async fn authenticate(broker: &Arc<Broker>, username: Option<&str>, password: Option<&[u8]>) -> Authenticated {
+    let Some(username) = username else {
+        return if broker.allow_anonymous { Authenticated::Anonymous } else { Authenticated::Refused };
+    };
+    let broker = broker.clone();
+    let username = username.to_owned();
+    let password = password.unwrap_or_default().to_vec();
+    match ntex_rt::spawn_blocking(move || broker.devices.authenticate(&username, &password)).await {
+        Ok(Some(device)) => Authenticated::Device(device),
+        Ok(None) => Authenticated::Refused,
+        Err(error) => {
+            tracing::error!(error = %error, "cannot check device credentials");
+            Authenticated::Refused
+        }
+    }
+}
+
+fn session_for(authenticated: Authenticated, client_id: &str, problem_info: bool) -> Option<Session> {
+    let (device, sender) = match authenticated {
+        Authenticated::Device(device) => {
+            let sender = Arc::from(device.id.as_str());
+            (Some(device), sender)
+        }
+        Authenticated::Anonymous => (None, Arc::from(format!("anonymous:{client_id}"))),
+        Authenticated::Refused => return None,
+    };
+    Some(Session { device, sender, problem_info })
+}
+
+async fn handshake_v3(broker: Arc<Broker>, handshake: v3::Handshake) -> Result<v3::HandshakeAck<Session>, BrokerError> {
+    let packet = handshake.packet();
+    let client_id = packet.client_id.to_string();
+    let username = packet.username.as_ref().map(ToString::to_string);
+    let password = packet.password.clone();
+    let authenticated = authenticate(&broker, username.as_deref(), password.as_deref()).await;
+    match session_for(authenticated, &client_id, false) {
+        Some(session) => {
+            tracing::debug!(sender = %session.sender, client_id = %client_id, protocol = "3.1.1", "mqtt device connected");
+            Ok(handshake.ack(session, false))
+        }
+        None => {
+            tracing::warn!(username = ?username, client_id = %client_id, protocol = "3.1.1", "mqtt connection refused: bad credentials");
+            Ok(handshake.bad_username_or_pwd())
+        }
+    }
+}
+
+async fn handshake_v5(broker: Arc<Broker>, handshake: v5::Handshake) -> Result<v5::HandshakeAck<Session>, BrokerError> {
+    let packet = handshake.packet();
+    let client_id = packet.client_id.to_string();
+    let username = packet.username.as_ref().map(ToString::to_string);
+    let password = packet.password.clone();
+    let problem_info = packet.request_problem_info;
+    let authenticated = authenticate(&broker, username.as_deref(), password.as_deref()).await;
+    match session_for(authenticated, &client_id, problem_info) {
+        Some(session) => {
+            tracing::debug!(sender = %session.sender, client_id = %client_id, protocol = "5", "mqtt device connected");
+            Ok(handshake.ack(session))
+        }
+        None => {
+            tracing::warn!(username = ?username, client_id = %client_id, protocol = "5", "mqtt connection refused: bad credentials");
+            Ok(handshake.failed(v5::codec::ConnectAckReason::BadUserNameOrPassword))
+        }
+    }
+}
+
+/// Pings and disconnects as usual; subscriptions refused; the rest acknowledged.
+fn protocol_v3(message: v3::ProtocolMessage) -> v3::ProtocolMessageAck {
+    match message {
+        v3::ProtocolMessage::Ping(ping) => ping.ack(),
+        v3::ProtocolMessage::Disconnect(disconnect) => disconnect.ack(),
+        // Every topic starts as a failure: nothing is delivered by this broker.
+        v3::ProtocolMessage::Subscribe(subscribe) => subscribe.ack(),
+        v3::ProtocolMessage::Unsubscribe(unsubscribe) => unsubscribe.ack(),
+        v3::ProtocolMessage::PublishRelease(release) => release.ack(),
+    }
+}
+
+fn protocol_v5(message: v5::ProtocolMessage) -> v5::ProtocolMessageAck {
+    match message {
+        v5::ProtocolMessage::Ping(ping) => ping.ack(),
+        v5::ProtocolMessage::Disconnect(disconnect) => disconnect.ack(),
+        v5::ProtocolMessage::Subscribe(mut subscribe) => {
+            for mut subscription in subscribe.iter_mut() {
+                subscription.fail(SubscribeAckReason::NotAuthorized);
+            }
+            subscribe.ack_reason(ByteString::from_static("this broker takes readings in and delivers nothing")).ack()
+        }
+        v5::ProtocolMessage::Unsubscribe(unsubscribe) => unsubscribe.ack(),
+        v5::ProtocolMessage::PublishRelease(release) => release.ack(),
+        auth @ v5::ProtocolMessage::Auth(_) => auth.disconnect(),
+    }
+}
+
+/// What became of one publish.
+enum Handled {
+    Accepted,
+    Refused(Refusal),
+    Failed(BatchError),
+}
+
+async fn handle_publish(
+    broker: &Broker,
+    session: &Session,
+    queue: &ConnectionQueue,
+    topic: &str,
+    payload: &[u8],
+) -> Handled {
+    let now = broker.context.clock.now();
+    let scope = match &session.device {
+        Some(device) => Scope::Device(device),
+        None => Scope::Everything,
+    };
+    match check_message(&broker.context.city, DEFAULT_TOPIC_PREFIX, scope, topic, payload, now) {
+        Ok(observation) => {
+            // Queued before any await: the connection's observations reach the log in the
+            // order they arrived.
+            let durable = queue.push(observation);
+            match durable.await {
+                Ok(Ok(_seq)) => Handled::Accepted,
+                Ok(Err(error)) => not_durable(session, topic, error),
+                Err(_) => not_durable(session, topic, BatchError::Stopped),
+            }
+        }
+        Err(refusal) => {
+            record_refusal(&broker.context, &refusal, &session.sender, topic, payload).await;
+            Handled::Refused(refusal)
+        }
+    }
+}
+
+fn not_durable(session: &Session, topic: &str, error: BatchError) -> Handled {
+    tracing::error!(sender = %session.sender, topic = %topic, error = %error, "publish not durable; closing the connection so the device sends it again");
+    Handled::Failed(error)
+}
+
+/// A connection's way to the batcher, in arrival order. Publish calls run concurrently and
+/// may be polled in any order once they wait; so each call queues its observation here
+/// synchronously, and one task per connection forwards the queue, in order, to the bounded
+/// batcher channel (waiting there when it is full: backpressure).
+struct ConnectionQueue {
+    queue: Rc<RefCell<VecDeque<Submission>>>,
+    wake: Rc<Notify>,
+    forwarder: Option<ntex_rt::JoinHandle<()>>,
+}
+
+impl ConnectionQueue {
+    fn start(batcher: BatcherHandle) -> Self {
+        let queue: Rc<RefCell<VecDeque<Submission>>> = Rc::default();
+        let wake = Rc::new(Notify::new());
+        let forwarder = ntex_rt::spawn(forward_in_order(queue.clone(), wake.clone(), batcher));
+        ConnectionQueue { queue, wake, forwarder: Some(forwarder) }
+    }
+
+    fn push(&self, observation: Observation) -> Durable {
+        let (submission, durable) = Submission::new(observation);
+        self.queue.borrow_mut().push_back(submission);
+        self.wake.notify_one();
+        durable
+    }
+}
+
+impl Drop for ConnectionQueue {
+    fn drop(&mut self) {
+        // The connection is gone: what it had not handed to the batcher is dropped, never
+        // acknowledged, and the device sends it again.
+        if let Some(forwarder) = self.forwarder.take() {
+            forwarder.cancel();
+        }
+    }
+}
+
+async fn forward_in_order(queue: Rc<RefCell<VecDeque<Submission>>>, wake: Rc<Notify>, batcher: BatcherHandle) {
+    loop {
+        let next = queue.borrow_mut().pop_front();
+        match next {
+            // A stopped batcher drops the submission; its caller sees the error.
+            Some(submission) => {
+                let _ = batcher.send(submission).await;
+            }
+            None => wake.notified().await,
+        }
+    }
+}
+
+/// Bounds a connection's unacknowledged publishes: `ready` reserves a permit, `call` holds it
+/// until the PUBACK. When none is left, ntex stops reading that connection.
+struct InflightGate {
+    permits: Arc<Semaphore>,
+    reserved: RefCell<Option<OwnedSemaphorePermit>>,
+}
+
+impl InflightGate {
+    fn new(max_inflight: u16) -> Self {
+        InflightGate { permits: Arc::new(Semaphore::new(usize::from(max_inflight))), reserved: RefCell::new(None) }
+    }
+
+    async fn ready(&self) {
+        if self.reserved.borrow().is_some() {
+            return;
+        }
+        // The semaphore is never closed, so acquiring only waits.
+        if let Ok(permit) = self.permits.clone().acquire_owned().await {
+            *self.reserved.borrow_mut() = Some(permit);
+        }
+    }
+
+    async fn take(&self) -> Option<OwnedSemaphorePermit> {
+        let reserved = self.reserved.borrow_mut().take();
+        match reserved {
+            Some(permit) => Some(permit),
+            None => self.permits.clone().acquire_owned().await.ok(),
+        }
+    }
+}
+
+/// Builds one publish service per connection, for either protocol version.
+struct PublishFactory {
+    broker: Arc<Broker>,
+}
+
+struct PublishService {
+    broker: Arc<Broker>,
+    session: Session,
+    gate: InflightGate,
+    queue: ConnectionQueue,
+}
+
+impl PublishService {
+    fn new(broker: &Arc<Broker>, session: &Session) -> Self {
+        PublishService {
+            broker: broker.clone(),
+            session: session.clone(),
+            gate: InflightGate::new(broker.max_inflight),
+            queue: ConnectionQueue::start(broker.batcher.clone()),
+        }
+    }
+}
+
+impl ServiceFactory<v3::Publish, v3::Session<Session>> for PublishFactory {
+    type Response = ();
+    type Error = BrokerError;
+    type InitError = BrokerError;
+    type Service = PublishService;
+
+    async fn create(&self, session: v3::Session<Session>) -> Result<PublishService, BrokerError> {
+        Ok(PublishService::new(&self.broker, &session))
+    }
+}
+
+impl ServiceFactory<v5::Publish, v5::Session<Session>> for PublishFactory {
+    type Response = v5::PublishAck;
+    type Error = BrokerError;
+    type InitError = BrokerError;
+    type Service = PublishService;
+
+    async fn create(&self, session: v5::Session<Session>) -> Result<PublishService, BrokerError> {
+        Ok(PublishService::new(&self.broker, &session))
+    }
+}
+
+impl Service<v3::Publish> for PublishService {
+    type Response = ();
+    type Error = BrokerError;
+
+    async fn ready(&self, _: ServiceCtx<'_, Self>) -> Result<(), BrokerError> {
+        self.gate.ready().await;
+        Ok(())
+    }
+
+    async fn call(&self, publish: v3::Publish, _: ServiceCtx<'_, Self>) -> Result<(), BrokerError> {
+        let _permit = self.gate.take().await;
+        let payload = publish.read_all().await.map_err(|error| BrokerError::Payload(format!("{error:?}")))?;
+        match handle_publish(&self.broker, &self.session, &self.queue, publish.publish_topic(), &payload).await {
+            // 3.1.1 has no negative PUBACK: a refused message is acknowledged too (see the
+            // module documentation), or the device would send it again forever.
+            Handled::Accepted | Handled::Refused(_) => Ok(()),
+            Handled::Failed(error) => Err(BrokerError::NotDurable(error)),
+        }
+    }
+}
+
+impl Service<v5::Publish> for PublishService {
+    type Response = v5::PublishAck;
+    type Error = BrokerError;
+
+    async fn ready(&self, _: ServiceCtx<'_, Self>) -> Result<(), BrokerError> {
+        self.gate.ready().await;
+        Ok(())
+    }
+
+    async fn call(&self, publish: v5::Publish, _: ServiceCtx<'_, Self>) -> Result<v5::PublishAck, BrokerError> {
+        let _permit = self.gate.take().await;
+        let payload = publish.read_all().await.map_err(|error| BrokerError::Payload(format!("{error:?}")))?;
+        let handled = handle_publish(&self.broker, &self.session, &self.queue, publish.publish_topic(), &payload).await;
+        match handled {
+            Handled::Accepted => Ok(publish.ack()),
+            Handled::Refused(refusal) => {
+                let code = match refusal.reason {
+                    RefusalReason::Malformed => PublishAckReason::PayloadFormatInvalid,
+                    RefusalReason::Unauthorised => PublishAckReason::NotAuthorized,
+                    RefusalReason::Rejected => PublishAckReason::ImplementationSpecificError,
+                };
+                let ack = publish.ack().reason_code(code);
+                if self.session.problem_info { Ok(ack.reason(ByteString::from(refusal.detail))) } else { Ok(ack) }
+            }
+            Handled::Failed(error) => Err(BrokerError::NotDurable(error)),
+        }
+    }
+}
