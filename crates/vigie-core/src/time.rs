@@ -104,6 +104,30 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Returns the offset of French legal time from UTC at this instant, in seconds: +2 h from
+    /// the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC, else +1 h
+    /// (EU rule, directive 2000/84/EC).
+    pub fn paris_offset_s(self) -> i64 {
+        let (year, _, _) = civil_from_days(self.0.div_euclid(86_400_000));
+        let last_sunday = |month: i64| -> i64 {
+            let last_day = days_from_civil(year, month, 31);
+            // 1970-01-01 was a Thursday: weekday 0 = Monday .. 6 = Sunday.
+            let weekday = (last_day + 3).rem_euclid(7);
+            last_day - (weekday - 6).rem_euclid(7)
+        };
+        let summer_starts = (last_sunday(3) * 86_400 + 3600) * 1000;
+        let summer_ends = (last_sunday(10) * 86_400 + 3600) * 1000;
+        if self.0 >= summer_starts && self.0 < summer_ends { 7200 } else { 3600 }
+    }
+
+    /// Returns the hour of day (0–23) in French legal time.
+    pub fn paris_hour(self) -> u8 {
+        let local = self.0 / 1000 + self.paris_offset_s();
+        (local.rem_euclid(86_400) / 3600) as u8
+    }
+}
+
 fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
@@ -164,6 +188,18 @@ mod tests {
         ] {
             assert_eq!(Timestamp::parse_rfc3339(bad), Err(TimeParseError), "{bad}");
         }
+    }
+
+    #[test]
+    fn paris_time_follows_the_eu_summer_rule() {
+        let at = |text: &str| Timestamp::parse_rfc3339(text).unwrap();
+        // 2026: summer time from Sunday 29 March 01:00 UTC to Sunday 25 October 01:00 UTC.
+        assert_eq!(at("2026-03-29T00:59:59Z").paris_offset_s(), 3600);
+        assert_eq!(at("2026-03-29T01:00:00Z").paris_offset_s(), 7200);
+        assert_eq!(at("2026-10-25T00:59:59Z").paris_offset_s(), 7200);
+        assert_eq!(at("2026-10-25T01:00:00Z").paris_offset_s(), 3600);
+        assert_eq!(at("2026-11-26T07:30:00Z").paris_hour(), 8);
+        assert_eq!(at("2026-07-14T22:30:00Z").paris_hour(), 0);
     }
 
     proptest! {

@@ -13,10 +13,12 @@
 //! Architecture invariant: only the engine thread mutates [`CityState`]; everyone else asks it
 //! through the handle.
 
+mod alarms;
 mod clock;
 pub mod metrics;
 mod restore;
 
+pub use alarms::RuleBookError;
 pub use clock::{Clock, SystemClock};
 pub use restore::{ReplayProgress, replay, replay_to, restore};
 
@@ -82,6 +84,8 @@ pub enum Input {
     Shelve { key: AlarmKey, until: Timestamp, reason: String, actor: Actor, reply: Reply<Vec<Event>> },
     /// End an alarm's shelving before its time.
     Unshelve { key: AlarmKey, actor: Actor, reply: Reply<Vec<Event>> },
+    /// Replace the rules (reload without restart); windows of rules that are gone are dropped.
+    ReloadRules(vigie_rules::RuleSet),
     /// Keep refused input in the dead-letter table (committed with the next batch).
     DeadLetter(DeadLetter),
     /// Time passes: automatic escalations.
@@ -147,6 +151,11 @@ impl EngineHandle {
         answer.await.map_err(|_| EngineError::Stopped)?
     }
 
+    /// Replaces the rules without a restart.
+    pub async fn reload_rules(&self, rules: vigie_rules::RuleSet) -> Result<(), EngineError> {
+        self.send(Input::ReloadRules(rules)).await
+    }
+
     /// Records refused input in the dead-letter table. Waits only for room in the queue.
     pub async fn dead_letter(&self, letter: DeadLetter) -> Result<(), EngineError> {
         self.send(Input::DeadLetter(letter)).await
@@ -184,18 +193,19 @@ impl EngineHandle {
 pub fn spawn<L: EventLog + 'static>(
     mut log: L,
     reader: Arc<dyn LogReader>,
-    policies: IncidentPolicies,
+    rulebook: RuleBook,
     clock: Arc<dyn Clock>,
     config: EngineConfig,
 ) -> Result<(EngineHandle, std::thread::JoinHandle<()>), StoreError> {
     let started = Instant::now();
-    let state = restore(&mut log, &mut |_| {})?;
+    let (state, rule_state) = restore::restore_with_rules(&mut log, &rulebook)?;
+    let policies = rulebook.city.policies.clone();
     tracing::info!(last_seq = state.last_seq.0, elapsed_ms = started.elapsed().as_millis() as u64, "state restored");
     let (inputs, receiver) = mpsc::channel(config.input_capacity);
     let (live, _) = broadcast::channel(config.live_capacity);
     let handle = EngineHandle { inputs, live: live.clone(), reader };
     let since_snapshot = 0;
-    let engine = Engine { log, state, policies, clock, config, live, since_snapshot };
+    let engine = Engine { log, state, policies, rulebook, rule_state, clock, config, live, since_snapshot };
     let thread = std::thread::Builder::new()
         .name("vigie-engine".to_owned())
         .spawn(move || engine.run(receiver))
@@ -203,10 +213,23 @@ pub fn spawn<L: EventLog + 'static>(
     Ok((handle, thread))
 }
 
+/// The city pack and its rules, as the engine uses them.
+pub struct RuleBook {
+    pub city: Arc<vigie_city::City>,
+    pub rules: vigie_rules::RuleSet,
+    /// The rule engine's view of each sensor, by id.
+    pub sensors: std::collections::HashMap<vigie_core::SensorId, vigie_rules::SensorInfo>,
+    /// The same, as the list `vigie_rules::tick` takes.
+    pub sensor_list: Vec<vigie_rules::SensorInfo>,
+}
+
 struct Engine<L> {
     log: L,
     state: CityState,
     policies: IncidentPolicies,
+    rulebook: RuleBook,
+    /// The rule engine's windows; saved with each snapshot.
+    rule_state: vigie_rules::RuleState,
     clock: Arc<dyn Clock>,
     config: EngineConfig,
     live: broadcast::Sender<Arc<[Event]>>,
@@ -259,11 +282,17 @@ impl<L: EventLog> Engine<L> {
                         pending.push(Pending::Append { range: None, reply });
                         continue;
                     }
+                    // The readings stay contiguous; the alarms and incidents they cause follow them.
                     let first = Seq(self.state.last_seq.0 + 1);
+                    let mut rule_changes = Vec::new();
                     for body in bodies {
+                        if let EventBody::Observation(observation) = &body {
+                            rule_changes.extend(self.evaluate_rules(observation, now));
+                        }
                         self.push(&mut batch, NewEvent { time: now, source: source.clone(), body });
                     }
                     pending.push(Pending::Append { range: Some((first, self.state.last_seq)), reply });
+                    self.apply_rule_changes(&mut batch, rule_changes, now);
                 }
                 Input::Command { actor, command, reply } => {
                     match incident::decide(&self.state.incidents, &self.policies, &actor, now, &command) {
@@ -282,7 +311,13 @@ impl<L: EventLog> Engine<L> {
                         }
                     }
                 }
+                Input::ReloadRules(rules) => {
+                    tracing::info!(rules = rules.rules().len(), "rules reloaded");
+                    self.rulebook.rules = rules;
+                }
                 Input::Tick => {
+                    let rule_changes = self.tick_rules(now);
+                    self.apply_rule_changes(&mut batch, rule_changes, now);
                     for key in self.state.alarms.expired_shelves(now) {
                         let change = AlarmChange::Unshelved { expired: true };
                         let body =
@@ -377,8 +412,11 @@ impl<L: EventLog> Engine<L> {
                     }
                 }
                 // The state ran ahead of the log while deciding; rebuild it from what is durable.
-                match restore(&mut self.log, &mut |_| {}) {
-                    Ok(state) => self.state = state,
+                match restore::restore_with_rules(&mut self.log, &self.rulebook) {
+                    Ok((state, rule_state)) => {
+                        self.state = state;
+                        self.rule_state = rule_state;
+                    }
                     Err(restore_error) => {
                         tracing::error!(error = %restore_error, "cannot rebuild the state after a failed commit");
                     }
@@ -406,7 +444,14 @@ impl<L: EventLog> Engine<L> {
                 return;
             }
         };
-        let snapshot = Snapshot { seq: self.state.last_seq, taken_at: self.clock.now(), state };
+        let rules = match serde_json::to_vec(&self.rule_state) {
+            Ok(rules) => rules,
+            Err(error) => {
+                tracing::error!(error = %error, "cannot encode the rule windows; the snapshot keeps none");
+                Vec::new()
+            }
+        };
+        let snapshot = Snapshot { seq: self.state.last_seq, taken_at: self.clock.now(), state, rules };
         match self.log.save_snapshot(&snapshot) {
             Ok(()) => {
                 self.since_snapshot = 0;

@@ -74,3 +74,64 @@ fn replay_onto(
     }
     Ok(state)
 }
+
+/// Restores the state and the rule engine's windows: the newest snapshot, then every event after
+/// it, with each reading also run through the rules (their output is already in the log, so it
+/// is dropped) so that windows and hysteresis continue where they were.
+pub(crate) fn restore_with_rules(
+    log: &mut dyn EventLog,
+    rulebook: &crate::RuleBook,
+) -> Result<(CityState, vigie_rules::RuleState), StoreError> {
+    let mut state = CityState::default();
+    let mut rule_state = vigie_rules::RuleState::default();
+    if let Some(snapshot) = log.latest_snapshot()? {
+        match serde_json::from_slice::<CityState>(&snapshot.state) {
+            Ok(restored) if restored.last_seq == snapshot.seq => {
+                state = restored;
+                if !snapshot.rules.is_empty() {
+                    match serde_json::from_slice(&snapshot.rules) {
+                        Ok(windows) => rule_state = windows,
+                        Err(error) => {
+                            tracing::warn!(error = %error, "the snapshot's rule windows do not decode; they start empty")
+                        }
+                    }
+                }
+            }
+            Ok(_) => tracing::warn!(
+                seq = snapshot.seq.0,
+                "snapshot does not match its sequence number; replaying from the start"
+            ),
+            Err(error) => {
+                tracing::warn!(error = %error, seq = snapshot.seq.0, "snapshot does not decode; replaying from the start")
+            }
+        }
+    }
+    loop {
+        let events = log.read(Seq(state.last_seq.0 + 1), REPLAY_CHUNK)?;
+        if events.is_empty() {
+            return Ok((state, rule_state));
+        }
+        for event in &events {
+            if event.seq.0 != state.last_seq.0 + 1 {
+                return Err(StoreError::Other(format!(
+                    "the log has a gap: expected event {}, found {}",
+                    state.last_seq.0 + 1,
+                    event.seq.0
+                )));
+            }
+            if let vigie_core::EventBody::Observation(observation) = &event.body
+                && let Some(sensor) = rulebook.sensors.get(&observation.sensor_id)
+            {
+                let _already_logged = vigie_rules::evaluate(
+                    &mut rule_state,
+                    &rulebook.rules,
+                    sensor,
+                    observation,
+                    event.time,
+                    event.time.paris_hour(),
+                );
+            }
+            state.apply(event);
+        }
+    }
+}

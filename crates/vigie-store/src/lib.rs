@@ -44,6 +44,8 @@ pub struct Snapshot {
     pub seq: Seq,
     pub taken_at: Timestamp,
     pub state: Vec<u8>,
+    /// The rule engine's windows at the same point, opaque to the store; empty when none.
+    pub rules: Vec<u8>,
 }
 
 /// One minute of a sensor's readings.

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE TABLE IF NOT EXISTS snapshots (
     seq      INTEGER PRIMARY KEY,
     taken_at INTEGER NOT NULL,
-    state    BLOB NOT NULL
+    state    BLOB NOT NULL,
+    rules    BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sensor_minutes (
     sensor    TEXT NOT NULL,
@@ -214,8 +215,8 @@ impl EventLog for SqliteLog {
     fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError> {
         let transaction = self.connection.transaction()?;
         transaction.execute(
-            "INSERT OR REPLACE INTO snapshots (seq, taken_at, state) VALUES (?1, ?2, ?3)",
-            params![snapshot.seq.0 as i64, snapshot.taken_at.0, snapshot.state],
+            "INSERT OR REPLACE INTO snapshots (seq, taken_at, state, rules) VALUES (?1, ?2, ?3, ?4)",
+            params![snapshot.seq.0 as i64, snapshot.taken_at.0, snapshot.state, snapshot.rules],
         )?;
         transaction.execute(
             "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?1)",
@@ -228,11 +229,12 @@ impl EventLog for SqliteLog {
     fn latest_snapshot(&mut self) -> Result<Option<Snapshot>, StoreError> {
         let snapshot = self
             .connection
-            .query_row("SELECT seq, taken_at, state FROM snapshots ORDER BY seq DESC LIMIT 1", [], |row| {
+            .query_row("SELECT seq, taken_at, state, rules FROM snapshots ORDER BY seq DESC LIMIT 1", [], |row| {
                 Ok(Snapshot {
                     seq: Seq(row.get::<_, i64>(0)? as u64),
                     taken_at: Timestamp(row.get(1)?),
                     state: row.get(2)?,
+                    rules: row.get(3)?,
                 })
             })
             .optional()?;

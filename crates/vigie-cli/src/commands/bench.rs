@@ -126,8 +126,8 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
         let log = SqliteLog::open(&store_path)?;
         let reader = Arc::new(SqliteLog::reader(&store_path));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (engine, _thread) =
-            vigie_engine::spawn(log, reader, city.policies.clone(), clock.clone(), EngineConfig::default())?;
+        let rulebook = vigie_engine::RuleBook::load(city.clone(), std::path::Path::new(DEMO_PACK))?;
+        let (engine, _thread) = vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default())?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let state = vigie_web::AppState { engine: engine.clone(), city: city.clone(), clock };
@@ -236,7 +236,12 @@ pub(crate) fn restart(total: u64) -> anyhow::Result<ExitCode> {
     let snapshot_lag = (EngineConfig::default().snapshot_every_events / 2).min(total);
     let snapshot_seq = Seq(total - snapshot_lag);
     let state = vigie_engine::replay_to(&mut log, snapshot_seq, &mut |_| {})?;
-    log.save_snapshot(&Snapshot { seq: snapshot_seq, taken_at: now, state: serde_json::to_vec(&state)? })?;
+    log.save_snapshot(&Snapshot {
+        seq: snapshot_seq,
+        taken_at: now,
+        state: serde_json::to_vec(&state)?,
+        rules: Vec::new(),
+    })?;
     drop(log);
 
     let mut log = SqliteLog::open(&path)?;

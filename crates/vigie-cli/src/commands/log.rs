@@ -85,6 +85,8 @@ pub(crate) fn replay(store: Option<&Path>, config: Option<&Path>) -> anyhow::Res
         seq: state.last_seq,
         taken_at: vigie_engine::Clock::now(&vigie_engine::SystemClock),
         state: serde_json::to_vec(&state).context("cannot encode the state")?,
+        // A replay rebuilds projections only; the rule engine's windows start empty again.
+        rules: Vec::new(),
     };
     log.save_snapshot(&snapshot)?;
     println!(

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use vigie_engine::{EngineConfig, SystemClock};
+use vigie_engine::{EngineConfig, RuleBook, SystemClock};
 use vigie_store::sqlite::SqliteLog;
 use vigie_web::AppState;
 
@@ -60,8 +60,10 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
     let clock = Arc::new(SystemClock);
     let engine_config =
         EngineConfig { snapshot_every_events: config.store.snapshot_every_events, ..EngineConfig::default() };
-    let (engine, engine_thread) = vigie_engine::spawn(log, reader, city.policies.clone(), clock.clone(), engine_config)
-        .context("cannot start the engine")?;
+    let rulebook = RuleBook::load(city.clone(), pack).context("the pack's rules cannot run")?;
+    tracing::info!(rules = rulebook.rules.rules().len(), "rules loaded");
+    let (engine, engine_thread) =
+        vigie_engine::spawn(log, reader, rulebook, clock.clone(), engine_config).context("cannot start the engine")?;
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;

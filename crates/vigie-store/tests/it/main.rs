@@ -91,6 +91,7 @@ macro_rules! event_log_contract {
                         seq: Seq(seq),
                         taken_at: Timestamp(seq as i64),
                         state: vec![seq as u8],
+                        rules: Vec::new(),
                     })
                     .unwrap();
                 }

@@ -1,6 +1,7 @@
 //! The API through real HTTP: a server on port 0 over a temporary SQLite log, the demo city
 //! pack, and a clock the tests move by hand.
 
+mod alarms;
 mod api;
 mod stream;
 
@@ -11,13 +12,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use vigie_core::Timestamp;
-use vigie_engine::{Clock, EngineConfig, EngineHandle};
+use vigie_engine::{Clock, EngineConfig, EngineHandle, RuleBook};
 use vigie_store::sqlite::SqliteLog;
 
 /// A clock that only moves when told to.
 pub(crate) struct ManualClock(AtomicI64);
 
 impl ManualClock {
+    pub(crate) fn now_millis(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn advance_seconds(&self, seconds: i64) {
         self.0.fetch_add(seconds * 1000, Ordering::SeqCst);
     }
@@ -67,8 +72,9 @@ pub(crate) fn spawn_server(name: &str) -> TestServer {
     let (base, engine) = runtime.block_on(async {
         let log = SqliteLog::open(&path).unwrap();
         let reader = Arc::new(SqliteLog::reader(&path));
+        let rulebook = RuleBook::load(city.clone(), &demo_pack()).expect("the demo rules load");
         let (engine, _thread) =
-            vigie_engine::spawn(log, reader, city.policies.clone(), clock.clone(), EngineConfig::default()).unwrap();
+            vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = vigie_web::AppState { engine: engine.clone(), city, clock: clock.clone() };
