@@ -3,4 +3,5 @@
 pub(crate) mod bench;
 pub(crate) mod city;
 pub(crate) mod log;
+pub(crate) mod rules;
 pub(crate) mod serve;

@@ -3,6 +3,7 @@
 //! - `serve` / `demo`: run the engine and the HTTP API (`commands::serve`).
 //! - `city check`: validate a city pack (`commands::city`).
 //! - `log verify` / `log replay`: check the event log, rebuild projections (`commands::log`).
+//! - `rules test`: replay a recorded stream through a rules folder (`commands::rules`).
 //! - `bench ingest` / `bench restart`: measured figures for BENCHMARKS.md (`commands::bench`).
 
 mod commands;
@@ -50,6 +51,11 @@ enum Command {
         #[command(subcommand)]
         command: LogCommand,
     },
+    /// Rules of a city pack.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// Benchmarks; print Markdown tables for BENCHMARKS.md.
     Bench {
         #[command(subcommand)]
@@ -61,6 +67,22 @@ enum Command {
 enum CityCommand {
     /// Load and validate a city pack; exits non-zero on any error.
     Check { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Replay a recorded stream (`t=<s> <sensor> <value>` lines) and print the alarms it yields.
+    Test {
+        /// The rules folder (`rules/*.toml`).
+        #[arg(long)]
+        rules: PathBuf,
+        /// The recorded stream.
+        #[arg(long)]
+        replay: PathBuf,
+        /// The city pack whose sensors the stream names.
+        #[arg(long, default_value = "cities/demo-metropole")]
+        city: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +136,9 @@ fn main() -> ExitCode {
         }
         Command::Log { command: LogCommand::Replay { store, config } } => {
             commands::log::replay(store.as_deref(), config.as_deref())
+        }
+        Command::Rules { command: RulesCommand::Test { rules, replay, city } } => {
+            commands::rules::test(&rules, &replay, &city)
         }
         Command::Bench { command: BenchCommand::Ingest { observations, batch, clients } } => {
             commands::bench::ingest(observations, batch, clients)

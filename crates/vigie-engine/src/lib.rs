@@ -98,6 +98,8 @@ pub enum Input {
 #[derive(Clone)]
 pub struct EngineHandle {
     inputs: mpsc::Sender<Input>,
+    /// The rules in force, for readers; replaced on reload (read-mostly, never incident state).
+    rules: Arc<std::sync::RwLock<Arc<vigie_rules::RuleSet>>>,
     live: broadcast::Sender<Arc<[Event]>>,
     reader: Arc<dyn LogReader>,
 }
@@ -153,7 +155,15 @@ impl EngineHandle {
 
     /// Replaces the rules without a restart.
     pub async fn reload_rules(&self, rules: vigie_rules::RuleSet) -> Result<(), EngineError> {
-        self.send(Input::ReloadRules(rules)).await
+        let shared = Arc::new(rules.clone());
+        self.send(Input::ReloadRules(rules)).await?;
+        *self.rules.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = shared;
+        Ok(())
+    }
+
+    /// Returns the rules in force.
+    pub fn rules(&self) -> Arc<vigie_rules::RuleSet> {
+        self.rules.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
     /// Records refused input in the dead-letter table. Waits only for room in the queue.
@@ -203,7 +213,8 @@ pub fn spawn<L: EventLog + 'static>(
     tracing::info!(last_seq = state.last_seq.0, elapsed_ms = started.elapsed().as_millis() as u64, "state restored");
     let (inputs, receiver) = mpsc::channel(config.input_capacity);
     let (live, _) = broadcast::channel(config.live_capacity);
-    let handle = EngineHandle { inputs, live: live.clone(), reader };
+    let rules = Arc::new(std::sync::RwLock::new(Arc::new(rulebook.rules.clone())));
+    let handle = EngineHandle { inputs, rules, live: live.clone(), reader };
     let since_snapshot = 0;
     let engine = Engine { log, state, policies, rulebook, rule_state, clock, config, live, since_snapshot };
     let thread = std::thread::Builder::new()

@@ -208,8 +208,11 @@ pub fn evaluate(
             Operator::Rate(rate) => {
                 push_reading(&mut subject.window, now, value, rate.window_s);
                 let per_hour = rate_per_hour(&subject.window, rate.min_span_s);
-                subject.measure = per_hour;
-                per_hour.is_some_and(|per_hour| rate.threshold.stands(subject.holds, per_hour))
+                // Too short a span to measure a rate says nothing new: the alarm keeps its state.
+                if per_hour.is_some() {
+                    subject.measure = per_hour;
+                }
+                per_hour.map_or(subject.holds, |per_hour| rate.threshold.stands(subject.holds, per_hour))
             }
             Operator::Count(count) => {
                 if count.condition.holds(&context) {

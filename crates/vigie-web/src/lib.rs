@@ -33,6 +33,8 @@ pub struct AppState {
     pub engine: EngineHandle,
     pub city: Arc<City>,
     pub clock: Arc<dyn Clock>,
+    /// The city pack's folder, where `rules/` is reloaded from.
+    pub pack_dir: std::path::PathBuf,
 }
 
 /// Builds the router with every route of the API.
@@ -58,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alarms/unshelve", post(routes::alarms::unshelve))
         .route("/api/alarms/kpis", get(routes::alarms::kpis))
         .route("/api/dead-letters", get(routes::alarms::dead_letters))
+        .route("/api/rules", get(routes::rules::list))
+        .route("/api/rules/reload", post(routes::rules::reload))
         .route("/api/stream", get(stream::live))
         .fallback(routes::not_found)
         // A full batch of 10,000 observations is about 1 MB; leave room, refuse the absurd.

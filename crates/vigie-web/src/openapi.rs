@@ -78,6 +78,8 @@ pub(crate) fn spec() -> Value {
             "/api/alarms/unshelve": { "post": operation("End an alarm's shelving", json!([]), Some(json!({ "type": "object", "required": ["rule", "subject"], "properties": { "rule": { "type": "string" }, "subject": { "type": "string" } } }))) },
             "/api/alarms/kpis": { "get": operation("Alarm KPIs: alarms per post per 10 minutes, standing, chattering, time to acknowledge", json!([]), None) },
             "/api/dead-letters": { "get": operation("Refused input (malformed, unauthorised, rejected), newest first", json!([query("limit", "at most 1000 (default 100)", "integer")]), None) },
+            "/api/rules": { "get": operation("The rules of the pack as loaded", json!([]), None) },
+            "/api/rules/reload": { "post": operation("Reload rules/*.toml from the pack without a restart; refused with every error when invalid", json!([]), None) },
             "/api/stream": { "get": {
                 "summary": "Live stream of committed events (Server-Sent Events); resume with Last-Event-ID or ?from",
                 "parameters": [query("from", "first sequence number wanted", "integer"), query("kinds", "comma-separated kind prefixes, e.g. incident,unit", "string"),

@@ -130,7 +130,8 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
         let (engine, _thread) = vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default())?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
-        let state = vigie_web::AppState { engine: engine.clone(), city: city.clone(), clock };
+        let state =
+            vigie_web::AppState { engine: engine.clone(), city: city.clone(), clock, pack_dir: DEMO_PACK.into() };
         tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
         anyhow::Ok((address, engine))
     })?;

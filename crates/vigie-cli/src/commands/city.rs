@@ -7,8 +7,17 @@ use std::process::ExitCode;
 pub(crate) fn check(dir: &Path) -> anyhow::Result<ExitCode> {
     match vigie_city::load(dir) {
         Ok(city) => {
+            let city = std::sync::Arc::new(city);
+            let rulebook = match vigie_engine::RuleBook::load(city.clone(), dir) {
+                Ok(rulebook) => rulebook,
+                Err(error) => {
+                    eprintln!("{error}");
+                    eprintln!("{}: the rules cannot run", dir.display());
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
             println!(
-                "{}: ok — {} communes, {} command posts, {} sensors, {} cameras, {} zones, {} units, {} incident categories",
+                "{}: ok — {} communes, {} command posts, {} sensors, {} cameras, {} zones, {} units, {} incident categories, {} rules",
                 city.name,
                 city.communes.len(),
                 city.posts.len(),
@@ -16,7 +25,8 @@ pub(crate) fn check(dir: &Path) -> anyhow::Result<ExitCode> {
                 city.cameras.len(),
                 city.zones.len(),
                 city.units.len(),
-                city.policies.categories.len()
+                city.policies.categories.len(),
+                rulebook.rules.rules().len()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -81,10 +81,12 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
         }
     });
 
-    let state = AppState { engine: engine.clone(), city, clock };
+    let reloads = tokio::spawn(reload_rules_on_sighup(engine.clone(), city.clone(), pack.clone()));
+    let state = AppState { engine: engine.clone(), city, clock, pack_dir: pack.clone() };
     vigie_web::run(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
     tracing::info!("shutting down: final snapshot");
     ticks.abort();
+    reloads.abort();
     engine.shutdown().await;
     drop(engine);
     engine_thread.join().map_err(|_| anyhow!("the engine thread panicked"))?;
@@ -114,6 +116,30 @@ fn print_banner(banner: &Banner, city: &vigie_city::City, address: std::net::Soc
         let _ = writeln!(out, "Ctrl-C to stop.");
     }
     let _ = out.flush();
+}
+
+/// Reloads `rules/*.toml` on SIGHUP; invalid rules are logged and the old ones stay.
+async fn reload_rules_on_sighup(
+    engine: vigie_engine::EngineHandle,
+    city: Arc<vigie_city::City>,
+    pack: std::path::PathBuf,
+) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP; reload rules through POST /api/rules/reload");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        match RuleBook::load(city.clone(), &pack) {
+            Ok(rulebook) => {
+                let count = rulebook.rules.rules().len();
+                if engine.reload_rules(rulebook.rules).await.is_err() {
+                    return;
+                }
+                tracing::info!(rules = count, "rules reloaded on SIGHUP");
+            }
+            Err(error) => tracing::error!(error = %error, "rules not reloaded: they do not load"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod rules;
 
 use std::path::PathBuf;
 

@@ -153,3 +153,49 @@ fn shelving_is_explicit_logged_and_expires() {
         server.post("/api/alarms/unshelve", &json!({ "rule": "fumee-pre-alarme", "subject": subject }).to_string());
     assert_eq!((status, error["code"].as_str()), (409, Some("not_shelved")));
 }
+
+/// Copies the demo pack (files and folders) into a fresh folder.
+fn copy_pack(name: &str) -> std::path::PathBuf {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &to.join(entry.file_name()));
+            } else {
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("vigie-web-pack-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy(&crate::demo_pack(), &dir);
+    dir
+}
+
+#[test]
+fn rules_reload_without_a_restart_and_bad_rules_are_refused() {
+    let pack = copy_pack("reload");
+    let server = crate::spawn_server_with_pack("reload", pack.clone());
+    let smoke = sensors_of_kind(&server, "smoke").remove(0);
+    // A stricter pre-alarm: nothing raises at 1 any more.
+    let fire = std::fs::read_to_string(pack.join("rules/fire.toml")).unwrap();
+    std::fs::write(pack.join("rules/fire.toml"), fire.replacen("raise = 1, clear = 0", "raise = 2, clear = 0", 1))
+        .unwrap();
+    let (status, answer) = server.post("/api/rules/reload", "");
+    assert_eq!((status, answer["reloaded"].as_u64()), (200, Some(15)), "{answer}");
+    send(&server, &smoke, 1.0);
+    assert!(incidents(&server).is_empty(), "the reloaded rule runs");
+    // A broken file is refused with its error, and the rules in force stay.
+    std::fs::write(pack.join("rules/broken.toml"), "[[rule]]\nid = \"x\"\ncategory = \"nope\"\n").unwrap();
+    let (status, error) = server.post("/api/rules/reload", "");
+    assert_eq!((status, error["code"].as_str()), (422, Some("invalid_rules")), "{error}");
+    assert!(error["message"].as_str().unwrap().contains("broken.toml"), "{error}");
+    send(&server, &smoke, 2.0);
+    assert_eq!(incidents(&server).len(), 1);
+    let (status, rules) = server.get("/api/rules");
+    assert_eq!(status, 200);
+    let pre_alarm = rules["rules"].as_array().unwrap().iter().find(|rule| rule["id"] == "fumee-pre-alarme").unwrap();
+    assert_eq!(pre_alarm["when"]["threshold"]["raise"].as_f64(), Some(2.0), "{pre_alarm}");
+    std::fs::remove_dir_all(&pack).unwrap();
+}

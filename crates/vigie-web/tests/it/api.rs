@@ -33,6 +33,8 @@ fn health_and_openapi_name_every_route() {
         "/api/alarms/kpis",
         "/api/dead-letters",
         "/metrics",
+        "/api/rules",
+        "/api/rules/reload",
     ] {
         assert!(paths.contains_key(route), "{route} is missing from the OpenAPI document");
     }

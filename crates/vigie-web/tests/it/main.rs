@@ -59,6 +59,11 @@ pub(crate) fn demo_pack() -> PathBuf {
 
 /// Starts the API on 127.0.0.1:0 with a fresh log.
 pub(crate) fn spawn_server(name: &str) -> TestServer {
+    spawn_server_with_pack(name, demo_pack())
+}
+
+/// Starts the API over the pack in `pack` (a copy the test may edit).
+pub(crate) fn spawn_server_with_pack(name: &str, pack: PathBuf) -> TestServer {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber_init();
     }
@@ -66,21 +71,22 @@ pub(crate) fn spawn_server(name: &str) -> TestServer {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("vigie.db");
-    let city = Arc::new(vigie_city::load(&demo_pack()).expect("the demo pack loads"));
+    let city = Arc::new(vigie_city::load(&pack).expect("the pack loads"));
     let clock = Arc::new(ManualClock(AtomicI64::new(START)));
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (base, engine) = runtime.block_on(async {
         let log = SqliteLog::open(&path).unwrap();
         let reader = Arc::new(SqliteLog::reader(&path));
-        let rulebook = RuleBook::load(city.clone(), &demo_pack()).expect("the demo rules load");
+        let rulebook = RuleBook::load(city.clone(), &pack).expect("the pack's rules load");
         let (engine, _thread) =
             vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = vigie_web::AppState { engine: engine.clone(), city, clock: clock.clone() };
+        let state = vigie_web::AppState { engine: engine.clone(), city, clock: clock.clone(), pack_dir: pack };
         tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
         (base, engine)
     });
+    let _ = &dir;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(20)))
