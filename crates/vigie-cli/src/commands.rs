@@ -1,7 +1,10 @@
 //! One module per top-level command.
 
 pub(crate) mod bench;
+pub(crate) mod bench_mqtt;
 pub(crate) mod city;
+pub(crate) mod device;
 pub(crate) mod log;
 pub(crate) mod rules;
 pub(crate) mod serve;
+pub(crate) mod simulate;

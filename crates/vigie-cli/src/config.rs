@@ -17,6 +17,9 @@ pub(crate) struct Config {
     pub(crate) city: CityConfig,
     pub(crate) store: StoreConfig,
     pub(crate) log: LogConfig,
+    /// MQTT ingest; see the `[mqtt]` table in the README.
+    #[serde(default)]
+    pub(crate) mqtt: vigie_ingest::mqtt::MqttConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -91,14 +94,21 @@ impl Config {
         }
         for (name, value) in env {
             let Some(rest) = name.strip_prefix("VIGIE_") else { continue };
-            let Some((section, key)) = rest.split_once("__") else { continue };
-            let section = section.to_ascii_lowercase();
-            let key = key.to_ascii_lowercase();
-            let section_table = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            let Some(section_table) = section_table.as_table_mut() else {
-                bail!("{name}: {section} is not a section");
-            };
-            section_table.insert(key, env_value(&value));
+            // VIGIE_SECTION__KEY, or deeper: VIGIE_MQTT__EMBEDDED__LISTEN.
+            let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+            let Some((key, sections)) = path.split_last() else { continue };
+            if sections.is_empty() {
+                continue;
+            }
+            let mut current = &mut table;
+            for section in sections {
+                let entry = current.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                let Some(next) = entry.as_table_mut() else {
+                    bail!("{name}: {section} is not a section");
+                };
+                current = next;
+            }
+            current.insert(key.clone(), env_value(&value));
         }
         let config: Config = toml::Value::Table(table)
             .try_into()
@@ -137,6 +147,17 @@ mod tests {
         assert_eq!(config.server.listen.port(), 9100);
         assert_eq!(config.store.path, PathBuf::from("x.db"));
         assert_eq!(config.store.snapshot_every_events, 42);
+    }
+
+    #[test]
+    fn nested_sections_take_environment_overrides() {
+        let env = vec![
+            ("VIGIE_MQTT__MODE".to_owned(), "embedded".to_owned()),
+            ("VIGIE_MQTT__EMBEDDED__LISTEN".to_owned(), "127.0.0.1:1999".to_owned()),
+        ];
+        let config = Config::load(None, env.into_iter()).unwrap();
+        assert_eq!(config.mqtt.mode, vigie_ingest::mqtt::MqttMode::Embedded);
+        assert_eq!(config.mqtt.embedded.listen.port(), 1999);
     }
 
     #[test]

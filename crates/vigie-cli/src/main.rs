@@ -1,6 +1,8 @@
 //! `vigie`: the safe-city hypervisor's one binary.
 //!
 //! - `serve` / `demo`: run the engine and the HTTP API (`commands::serve`).
+//! - `simulate`: the city simulator, publishing through MQTT (`commands::simulate`).
+//! - `device hash`: hash a device secret (`commands::device`).
 //! - `city check`: validate a city pack (`commands::city`).
 //! - `log verify` / `log replay`: check the event log, rebuild projections (`commands::log`).
 //! - `rules test`: replay a recorded stream through a rules folder (`commands::rules`).
@@ -40,6 +42,50 @@ enum Command {
         /// Where the demo keeps its event log.
         #[arg(long, default_value = "data/demo.db")]
         store: PathBuf,
+        /// The embedded MQTT broker's address (1884, beside a Mosquitto that may hold 1883).
+        #[arg(long, default_value = "127.0.0.1:1884")]
+        mqtt_listen: std::net::SocketAddr,
+        /// Simulated seconds per wall-clock second.
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Run without the simulator (an empty city waiting for real sensors).
+        #[arg(long)]
+        no_simulator: bool,
+    },
+    /// Play the city simulator into a broker, as real sensors do (MQTT, QoS 1).
+    Simulate {
+        /// The city pack whose sensors are simulated.
+        #[arg(long, default_value = "cities/demo-metropole")]
+        city: PathBuf,
+        /// The MQTT broker (Vigie's embedded broker or an external one).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        #[arg(long, default_value_t = 1883)]
+        port: u16,
+        /// The device to connect as, and its secret (or VIGIE_SIM_PASSWORD).
+        #[arg(long, default_value = "simulateur")]
+        username: String,
+        #[arg(long, env = "VIGIE_SIM_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Simulated seconds per wall-clock second: 1 is live, 60 accelerated.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// The same seed replays the same city.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Scenarios, `kind@delay` in simulated time: flood@10m, fire@2m, intrusion, jam@1h, crowd@30m, silent@5m, power-cut@3m.
+        #[arg(long = "scenario")]
+        scenarios: Vec<vigie_sim::ScenarioSpec>,
+        /// Stop after this many wall-clock seconds.
+        #[arg(long)]
+        duration_s: Option<u64>,
+    },
+    /// Device credentials.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
     },
     /// City packs.
     City {
@@ -67,6 +113,12 @@ enum Command {
 enum CityCommand {
     /// Load and validate a city pack; exits non-zero on any error.
     Check { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Print the argon2id hash of a secret read from standard input, for a devices file.
+    Hash,
 }
 
 #[derive(Subcommand)]
@@ -118,6 +170,24 @@ enum BenchCommand {
         #[arg(long, default_value_t = 4)]
         clients: usize,
     },
+    /// Durable readings/s through MQTT QoS 1, and publish → live-stream latency.
+    Mqtt {
+        /// Readings sent at the maximum rate.
+        #[arg(long, default_value_t = 1_000_000)]
+        readings: u64,
+        /// MQTT connections sharing them.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        /// Unacknowledged readings per connection.
+        #[arg(long, default_value_t = 1000)]
+        window: usize,
+    },
+    /// Rule evaluations per second on one core, in memory, with the demo pack's rules.
+    Rules {
+        /// Readings to evaluate.
+        #[arg(long, default_value_t = 2_000_000)]
+        readings: u64,
+    },
     /// Restart time after many events: snapshot restore against a full replay.
     Restart {
         #[arg(long, default_value_t = 10_000_000)]
@@ -129,8 +199,25 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { config, listen } => commands::serve::serve(config.as_deref(), listen.as_deref()),
-        Command::Demo { listen, store } => commands::serve::demo(listen.as_deref(), &store),
+        Command::Demo { listen, store, mqtt_listen, speed, seed, no_simulator } => {
+            let options = commands::serve::DemoOptions { store, mqtt_listen, speed, seed, simulate: !no_simulator };
+            commands::serve::demo(listen.as_deref(), options)
+        }
         Command::City { command: CityCommand::Check { dir } } => commands::city::check(&dir),
+        Command::Device { command: DeviceCommand::Hash } => commands::device::hash(),
+        Command::Simulate { city, host, port, username, password, speed, seed, scenarios, duration_s } => {
+            let plan = commands::simulate::SimulationPlan {
+                host,
+                port,
+                username,
+                password,
+                speed,
+                seed,
+                scenarios,
+                duration: duration_s.map(std::time::Duration::from_secs),
+            };
+            commands::simulate::simulate(city, plan)
+        }
         Command::Log { command: LogCommand::Verify { store, config } } => {
             commands::log::verify(store.as_deref(), config.as_deref())
         }
@@ -144,6 +231,10 @@ fn main() -> ExitCode {
             commands::bench::ingest(observations, batch, clients)
         }
         Command::Bench { command: BenchCommand::Restart { events } } => commands::bench::restart(events),
+        Command::Bench { command: BenchCommand::Rules { readings } } => commands::bench::rules(readings),
+        Command::Bench { command: BenchCommand::Mqtt { readings, connections, window } } => {
+            commands::bench::mqtt(readings, connections, window)
+        }
     };
     match result {
         Ok(code) => code,

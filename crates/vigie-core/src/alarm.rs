@@ -3,7 +3,9 @@
 //! The rule engine says *that* a condition stands; this module says *what becomes of it*:
 //!
 //! - **One thing, one incident.** A raised alarm whose rule and subject already have an active
-//!   incident is attached to it instead of opening another.
+//!   incident is attached to it instead of opening another; so is an alarm of the same category
+//!   in the same zone (building, river, road) as an active incident an alarm opened — a fire's
+//!   smoke, heat and confirmation alarms make one incident, at the highest of their priorities.
 //! - **Floods are grouped.** When a command post has received more than [`FLOOD_THRESHOLD`]
 //!   alarms in [`FLOOD_WINDOW_S`] seconds, a new alarm joins one parent incident per cause
 //!   (post, category, zone or commune) instead of flooding the queue.
@@ -171,6 +173,9 @@ pub struct AlarmBook {
     pub shelved: BTreeMap<AlarmKey, Shelf>,
     /// The incident opened for each alarm (and, under [`FLOOD_GROUP_RULE`], for each group).
     pub incident_for: BTreeMap<AlarmKey, IncidentId>,
+    /// The incident an alarm opened for each cause: a category in a zone.
+    #[serde(default)]
+    pub incident_for_cause: BTreeMap<(CategoryId, ZoneId), IncidentId>,
     /// Raise times of each alarm within the chattering window.
     pub recent_raises: BTreeMap<AlarmKey, VecDeque<Timestamp>>,
     /// Raise times per post within the flood window.
@@ -218,6 +223,9 @@ impl AlarmBook {
                 match raised.disposition {
                     Disposition::Opened { incident } => {
                         self.incident_for.insert(event.key.clone(), incident);
+                        if let Some(zone) = &raised.zone {
+                            self.incident_for_cause.insert((raised.category.clone(), zone.clone()), incident);
+                        }
                     }
                     Disposition::Grouped { incident, opened: true } => {
                         self.incident_for.insert(group_key(raised), incident);
@@ -300,6 +308,11 @@ pub fn dispose(
     }
     let active = |id: &IncidentId| incidents.get(*id).is_some_and(|incident| incident.status.is_active());
     if let Some(incident) = book.incident_for.get(key).filter(|id| active(id)) {
+        return Disposition::Attached { incident: *incident };
+    }
+    let same_cause =
+        raised.zone.as_ref().and_then(|zone| book.incident_for_cause.get(&(raised.category.clone(), zone.clone())));
+    if let Some(incident) = same_cause.filter(|id| active(id)) {
         return Disposition::Attached { incident: *incident };
     }
     // This alarm would be one more at its post.

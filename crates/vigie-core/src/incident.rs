@@ -242,7 +242,8 @@ pub enum IncidentCommand {
     Reopen { id: IncidentId, reason: String },
     /// Adds a further alarm of the same cause to an active incident (or to the parent incident
     /// that groups a flood of alarms).
-    AttachAlarm { id: IncidentId, rule: String, subject: String, message: String },
+    /// A higher `priority` (more urgent) than the incident's raises it.
+    AttachAlarm { id: IncidentId, rule: String, subject: String, message: String, priority: Option<Priority> },
     /// Time passes: escalates the incidents left unacknowledged past their delay.
     Tick,
 }
@@ -317,6 +318,9 @@ pub enum IncidentChange {
         rule: String,
         subject: String,
         message: String,
+        /// The alarm's priority; the incident takes it when it is more urgent.
+        #[serde(default)]
+        priority: Option<Priority>,
     },
     /// `level` is the incident's level after the escalation; `automatic` when the clock did it.
     Escalated {
@@ -606,7 +610,7 @@ pub fn decide(
             check_text("note", text, MAX_NOTE_CHARS)?;
             (*id, IncidentChange::NoteAdded { text: text.clone() })
         }
-        IncidentCommand::AttachAlarm { id, rule, subject, message } => {
+        IncidentCommand::AttachAlarm { id, rule, subject, message, priority } => {
             let incident = find(state, *id)?;
             require_status(incident, command, ACTIVE)?;
             check_text("alarm message", message, MAX_NOTE_CHARS)?;
@@ -614,6 +618,7 @@ pub fn decide(
                 rule: rule.clone(),
                 subject: subject.clone(),
                 message: message.clone(),
+                priority: *priority,
             };
             (*id, change)
         }
@@ -763,7 +768,12 @@ pub fn evolve(state: &mut Incidents, at: Timestamp, event: &IncidentEvent) {
             incident.note_count = incident.note_count.saturating_add(1);
         }
         IncidentChange::CameraLinked { camera } => incident.cameras.push(camera.clone()),
-        IncidentChange::AlarmAttached { .. } => incident.alarm_count = incident.alarm_count.saturating_add(1),
+        IncidentChange::AlarmAttached { priority, .. } => {
+            incident.alarm_count = incident.alarm_count.saturating_add(1);
+            if let Some(priority) = priority {
+                incident.priority = incident.priority.min(*priority);
+            }
+        }
         IncidentChange::Escalated { level, .. } => incident.escalation_level = *level,
         IncidentChange::Held { .. } => incident.status = IncidentStatus::OnHold,
         IncidentChange::Resumed => incident.status = IncidentStatus::Acknowledged,

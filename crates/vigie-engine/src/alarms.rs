@@ -106,7 +106,7 @@ impl<L: EventLog> Engine<L> {
                 origin: Origin::Alarm { rule: key.rule.clone(), subject: key.subject.clone() },
             })],
             Disposition::Attached { incident } | Disposition::Grouped { incident, opened: false } => {
-                vec![attach(*incident, &key, &alarm.message_fr)]
+                vec![attach(*incident, &key, &alarm.message_fr, alarm.priority)]
             }
             Disposition::Grouped { incident, opened: true } => {
                 let group = group_key(&raised);
@@ -141,7 +141,7 @@ impl<L: EventLog> Engine<L> {
                         position,
                         origin: Origin::Alarm { rule: group.rule, subject: group.subject },
                     }),
-                    attach(*incident, &key, &alarm.message_fr),
+                    attach(*incident, &key, &alarm.message_fr, alarm.priority),
                 ]
             }
         };
@@ -172,12 +172,18 @@ impl<L: EventLog> Engine<L> {
     }
 }
 
-fn attach(incident: vigie_core::incident::IncidentId, key: &AlarmKey, message: &str) -> IncidentCommand {
+fn attach(
+    incident: vigie_core::incident::IncidentId,
+    key: &AlarmKey,
+    message: &str,
+    priority: vigie_core::incident::Priority,
+) -> IncidentCommand {
     IncidentCommand::AttachAlarm {
         id: incident,
         rule: key.rule.clone(),
         subject: key.subject.clone(),
         message: truncate(message, 4000),
+        priority: Some(priority),
     }
 }
 

@@ -90,15 +90,17 @@ impl SourceCounters {
 pub struct IngestMetrics {
     /// MQTT, embedded broker and external broker together.
     pub mqtt: SourceCounters,
+    /// The HTTP batch API (counted per reading; a refused batch counts its readings once).
+    pub http: SourceCounters,
 }
 
 impl IngestMetrics {
     const fn new() -> Self {
-        IngestMetrics { mqtt: SourceCounters::new() }
+        IngestMetrics { mqtt: SourceCounters::new(), http: SourceCounters::new() }
     }
 
-    fn sources(&self) -> [(&'static str, &SourceCounters); 1] {
-        [("mqtt", &self.mqtt)]
+    fn sources(&self) -> [(&'static str, &SourceCounters); 2] {
+        [("mqtt", &self.mqtt), ("http", &self.http)]
     }
 }
 

@@ -23,6 +23,8 @@ pub(crate) enum Effect {
     HeavyRain { envelope: Envelope, peak_mm_h: f64 },
     /// Smoke fills the detector's chamber.
     Smoke { start: i64, end: i64 },
+    /// The detector's fire panel trips, with no smoke: it reports the detector in alarm.
+    PanelTrip { start: i64, end: i64 },
     /// A fire heats the detector at `rate_c_per_s` up to `peak_c`, from `cooling_from` the
     /// building cools back to its ordinary temperature, reached at `end`.
     Heat { start: i64, rate_c_per_s: f64, peak_c: f64, cooling_from: i64, end: i64 },
@@ -71,6 +73,7 @@ impl Effect {
         match self {
             Effect::RiverRise { start, .. }
             | Effect::Smoke { start, .. }
+            | Effect::PanelTrip { start, .. }
             | Effect::Heat { start, .. }
             | Effect::Intrusion { start, .. }
             | Effect::Silent { start } => *start,
@@ -85,6 +88,7 @@ impl Effect {
         match self {
             Effect::RiverRise { end, .. }
             | Effect::Smoke { end, .. }
+            | Effect::PanelTrip { end, .. }
             | Effect::Heat { end, .. }
             | Effect::Intrusion { end, .. } => *end,
             Effect::HeavyRain { envelope, .. }
@@ -99,7 +103,7 @@ impl Effect {
     /// ends. `None` for sensors that keep their usual period.
     pub(crate) fn report_on_change_ms(&self) -> Option<i64> {
         match self {
-            Effect::Smoke { .. } | Effect::Heat { .. } => Some(FIRE_PANEL_REPORT_MS),
+            Effect::Smoke { .. } | Effect::PanelTrip { .. } | Effect::Heat { .. } => Some(FIRE_PANEL_REPORT_MS),
             Effect::Intrusion { .. } => Some(INTRUSION_PANEL_REPORT_MS),
             Effect::RiverRise { .. }
             | Effect::HeavyRain { .. }
@@ -134,6 +138,8 @@ impl Effect {
                 quantity + downpour.max(0.0)
             }
             Effect::Smoke { .. } => quantity + FIRE_OBSCURATION_PERCENT_PER_M + 3.0 * noise.uniform(),
+            // The panel sends the alarm state of a chamber full of smoke.
+            Effect::PanelTrip { .. } => quantity.max(FIRE_OBSCURATION_PERCENT_PER_M),
             Effect::Heat { start, rate_c_per_s, peak_c, cooling_from, end } => {
                 let seconds_of_fire = |until: i64| (until - start) as f64 / 1000.0;
                 let heated = |until: i64| (quantity + rate_c_per_s * seconds_of_fire(until)).min(peak_c);
@@ -201,6 +207,18 @@ mod tests {
         assert!(cooling > 20.0 && cooling < 60.0, "{cooling}");
         assert_eq!(heat.apply(20.0, 1_800_000, &mut noise), 20.0);
         assert_eq!(heat.report_on_change_ms(), Some(FIRE_PANEL_REPORT_MS));
+    }
+
+    #[test]
+    fn a_tripped_panel_reports_an_alarm_every_10_s_until_it_resets() {
+        let trip = Effect::PanelTrip { start: 1000, end: 601_000 };
+        let mut noise = Rng::keyed(5, &[]);
+        assert_eq!(trip.apply(0.0, 999, &mut noise), 0.0);
+        assert_eq!(trip.apply(0.0, 1000, &mut noise), FIRE_OBSCURATION_PERCENT_PER_M);
+        assert_eq!(trip.apply(0.0, 600_999, &mut noise), FIRE_OBSCURATION_PERCENT_PER_M);
+        assert_eq!(trip.apply(0.0, 601_000, &mut noise), 0.0);
+        assert_eq!(trip.report_on_change_ms(), Some(FIRE_PANEL_REPORT_MS));
+        assert!(!trip.silences(300_000));
     }
 
     #[test]

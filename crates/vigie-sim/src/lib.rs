@@ -1,6 +1,6 @@
 //! Vigie's city simulator: realistic sensor readings for a city pack, and scenarios played
 //! into them (a flood rising, a fire in the library, an intrusion at night, a jam, a crowd, a
-//! sensor going silent).
+//! sensor going silent, a power cut tripping fire panels).
 //!
 //! It is pure: simulated time comes in, [`Observation`](vigie_core::Observation)s come out.
 //! The caller owns the clock and the speed ([`sim_time`] maps wall time to simulated time),

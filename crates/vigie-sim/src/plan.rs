@@ -14,7 +14,7 @@ use crate::scenario::{ScenarioKind, ScenarioSpec, ScenarioStep};
 use crate::simulator::SimConfig;
 use std::collections::BTreeSet;
 use vigie_city::{City, Sensor, SensorKind, Zone, ZoneKind};
-use vigie_core::{Timestamp, ZoneId};
+use vigie_core::{CommuneId, Timestamp, ZoneId};
 
 /// The longest delay honoured before a scenario starts: a hundred years.
 const MAX_DELAY_S: u64 = 100 * 366 * 86_400;
@@ -30,6 +30,11 @@ pub(crate) struct Plan {
     /// Sorted by time; steps at the same time keep the order they were planned in.
     pub(crate) steps: Vec<ScenarioStep>,
 }
+
+/// A power cut trips the fire panels of at least this many public buildings...
+const POWER_CUT_MIN_BUILDINGS: usize = 4;
+/// ...and puts at least this many smoke detectors in alarm.
+const POWER_CUT_MIN_DETECTORS: usize = 12;
 
 /// Returns `time` moved by `seconds`, saturating.
 fn later(time: i64, seconds: f64) -> i64 {
@@ -71,6 +76,7 @@ impl<'a> Planner<'a> {
             ScenarioKind::RushHourJam => self.rush_hour_jam(start, rng).map_err(missing),
             ScenarioKind::CrowdGathering => self.crowd_gathering(start, rng).map_err(missing),
             ScenarioKind::SensorSilent => self.sensor_silent(start, rng).map_err(missing),
+            ScenarioKind::PowerCut => self.power_cut(start, rng).map_err(missing),
         }
     }
 
@@ -370,6 +376,108 @@ impl<'a> Planner<'a> {
         self.step(envelope.full_from, crowd, what, zone, &counters);
         self.step(envelope.full_until, crowd, "the crowd disperses".to_owned(), zone, &counters);
         self.step(envelope.end, crowd, "the area is back to normal".to_owned(), zone, &counters);
+        Ok(())
+    }
+
+    /// A power dip trips the fire panels of the public buildings of one commune: the commune
+    /// whose public buildings hold the most two-state smoke detectors (unit `state`), among
+    /// those with at least 4 such buildings and 12 such detectors (Dijon in the demo pack).
+    /// Four to six of its buildings, drawn from the seed, and more while fewer than 12
+    /// detectors are in. Each panel trips 1 to 4 s after the previous one and reports every
+    /// smoke detector of its building in alarm, 1.5 to 3.5 s apart; power comes back 9.5 to
+    /// 10 minutes after the dip and each panel resets within 30 s of it. There is no fire:
+    /// heat detectors carry on as usual.
+    fn power_cut(&mut self, start: i64, rng: &mut Rng) -> Result<(), Vec<String>> {
+        let city = self.city;
+        let buildings: Vec<(&Zone, Vec<usize>)> = city
+            .zones
+            .iter()
+            .filter(|zone| zone.kind == ZoneKind::PublicBuilding)
+            .map(|zone| {
+                let detectors = self.sensors_where(|sensor| {
+                    sensor.kind == SensorKind::Smoke && sensor.unit == "state" && sensor.zone.as_ref() == Some(&zone.id)
+                });
+                (zone, detectors)
+            })
+            .filter(|(_, detectors)| !detectors.is_empty())
+            .collect();
+        // Each commune with its buildings and detectors, in the order they first appear.
+        let mut communes: Vec<(&CommuneId, usize, usize)> = Vec::new();
+        for (zone, detectors) in &buildings {
+            match communes.iter_mut().find(|(commune, _, _)| *commune == &zone.commune) {
+                Some((_, building_count, detector_count)) => {
+                    *building_count += 1;
+                    *detector_count += detectors.len();
+                }
+                None => communes.push((&zone.commune, 1, detectors.len())),
+            }
+        }
+        let enough = |&&(_, building_count, detector_count): &&(&CommuneId, usize, usize)| {
+            building_count >= POWER_CUT_MIN_BUILDINGS && detector_count >= POWER_CUT_MIN_DETECTORS
+        };
+        // The most detectors; on a tie, the first commune in the pack.
+        let chosen = communes.iter().filter(enough).rev().max_by_key(|(_, _, detector_count)| *detector_count);
+        let Some(&(commune, _, _)) = chosen else {
+            let mut needed = format!(
+                "{POWER_CUT_MIN_DETECTORS} smoke detectors (kind smoke, unit state) in {POWER_CUT_MIN_BUILDINGS} \
+                 public_building zones of one commune"
+            );
+            let closest = communes.iter().rev().max_by_key(|(_, building_count, detector_count)| {
+                ((*building_count).min(POWER_CUT_MIN_BUILDINGS), *detector_count)
+            });
+            if let Some((commune, building_count, detector_count)) = closest {
+                needed.push_str(&format!(" (commune {commune} has {detector_count} in {building_count})"));
+            }
+            return Err(vec![needed]);
+        };
+
+        let candidates: Vec<&(&Zone, Vec<usize>)> =
+            buildings.iter().filter(|(zone, _)| &zone.commune == commune).collect();
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        shuffle(&mut order, rng);
+        let wanted = POWER_CUT_MIN_BUILDINGS + rng.below(3);
+        let mut tripped: Vec<&(&Zone, Vec<usize>)> = Vec::new();
+        let mut detector_count = 0;
+        for position in order {
+            if tripped.len() >= wanted && detector_count >= POWER_CUT_MIN_DETECTORS {
+                break;
+            }
+            detector_count += candidates[position].1.len();
+            tripped.push(candidates[position]);
+        }
+
+        let power_cut = ScenarioKind::PowerCut;
+        let commune_name = city.commune(commune).map_or_else(|| commune.to_string(), |found| found.name.clone());
+        let all: Vec<usize> = tripped.iter().flat_map(|(_, detectors)| detectors.iter().copied()).collect();
+        let what = format!(
+            "power dip in {commune_name}: the fire panels of {} public buildings trip, {} smoke detectors in alarm",
+            tripped.len(),
+            all.len()
+        );
+        self.step(start, power_cut, what, None, &all);
+        let power_back = later(start, rng.range(9.5, 10.0) * MINUTE);
+        let mut panel_trips_at = start;
+        for (index, &(building, detectors)) in tripped.iter().enumerate() {
+            if index > 0 {
+                panel_trips_at = later(panel_trips_at, rng.range(1.0, 4.0) * SECOND);
+            }
+            let resets_at = later(power_back, rng.range(0.0, 30.0) * SECOND);
+            let mut detector_trips_at = panel_trips_at;
+            for (rank, &detector) in detectors.iter().enumerate() {
+                if rank > 0 {
+                    detector_trips_at = later(detector_trips_at, rng.range(1.5, 3.5) * SECOND);
+                }
+                self.add(detector, Effect::PanelTrip { start: detector_trips_at, end: resets_at });
+            }
+            let what = format!(
+                "the fire panel of {} trips: {} smoke detectors in alarm, no fire",
+                building.name,
+                detectors.len()
+            );
+            self.step(panel_trips_at, power_cut, what, Some(&building.id), detectors);
+        }
+        let what = format!("power back in {commune_name}: the fire panels reset, the smoke detectors back to rest");
+        self.step(power_back, power_cut, what, None, &all);
         Ok(())
     }
 

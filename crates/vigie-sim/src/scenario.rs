@@ -29,17 +29,22 @@ pub enum ScenarioKind {
     CrowdGathering,
     /// One sensor stops reporting.
     SensorSilent,
+    /// A power dip in the main commune trips the fire panels of several public buildings:
+    /// for about ten minutes, every smoke detector of at least four buildings reports an
+    /// alarm, with no fire (heat detectors carry on as usual). The classic alarm flood.
+    PowerCut,
 }
 
 impl ScenarioKind {
     /// Every scenario, in the order the documentation lists them.
-    pub const ALL: [ScenarioKind; 6] = [
+    pub const ALL: [ScenarioKind; 7] = [
         ScenarioKind::Flood,
         ScenarioKind::LibraryFire,
         ScenarioKind::NightIntrusion,
         ScenarioKind::RushHourJam,
         ScenarioKind::CrowdGathering,
         ScenarioKind::SensorSilent,
+        ScenarioKind::PowerCut,
     ];
 
     /// Returns the scenario's name as configuration writes it (`library_fire`).
@@ -51,6 +56,7 @@ impl ScenarioKind {
             ScenarioKind::RushHourJam => "rush_hour_jam",
             ScenarioKind::CrowdGathering => "crowd_gathering",
             ScenarioKind::SensorSilent => "sensor_silent",
+            ScenarioKind::PowerCut => "power_cut",
         }
     }
 
@@ -63,6 +69,7 @@ impl ScenarioKind {
             ScenarioKind::RushHourJam => "jam",
             ScenarioKind::CrowdGathering => "crowd",
             ScenarioKind::SensorSilent => "silent",
+            ScenarioKind::PowerCut => "power-cut",
         }
     }
 
@@ -83,12 +90,14 @@ impl fmt::Display for ScenarioKind {
 impl FromStr for ScenarioKind {
     type Err = ScenarioParseError;
 
-    /// Parses a full name (`library_fire`, also `library-fire`) or a short one (`fire`).
+    /// Parses a full name (`library_fire`, also `library-fire` or `libraryfire`) or a short
+    /// one (`fire`, `power-cut`, also `power_cut` or `powercut`), whatever the case.
     fn from_str(text: &str) -> Result<ScenarioKind, ScenarioParseError> {
-        let name = text.trim().to_ascii_lowercase().replace('-', "_");
+        let bare = |name: &str| name.trim().to_ascii_lowercase().replace(['-', '_'], "");
+        let name = bare(text);
         ScenarioKind::ALL
             .into_iter()
-            .find(|kind| kind.as_str() == name || kind.short_name() == name)
+            .find(|kind| bare(kind.as_str()) == name || bare(kind.short_name()) == name)
             .ok_or_else(|| ScenarioParseError::UnknownKind { name: text.to_owned() })
     }
 }
@@ -187,6 +196,11 @@ mod tests {
         assert_eq!(spec("Rush_Hour_Jam@30s"), Ok(ScenarioSpec { kind: ScenarioKind::RushHourJam, starts_after_s: 30 }));
         assert_eq!(spec("jam@1h30m"), Ok(ScenarioSpec { kind: ScenarioKind::RushHourJam, starts_after_s: 5400 }));
         assert_eq!(spec("crowd"), Ok(ScenarioSpec { kind: ScenarioKind::CrowdGathering, starts_after_s: 0 }));
+        for power_cut in ["power-cut@10m", "powercut@600", "POWER_CUT@10m", "Power-Cut@600s"] {
+            assert_eq!(spec(power_cut), Ok(ScenarioSpec { kind: ScenarioKind::PowerCut, starts_after_s: 600 }));
+        }
+        assert_eq!(ScenarioKind::PowerCut.to_string(), "power_cut");
+        assert_eq!(ScenarioKind::PowerCut.short_name(), "power-cut");
         for kind in ScenarioKind::ALL {
             let written = ScenarioSpec { kind, starts_after_s: 42 };
             assert_eq!(spec(&written.to_string()), Ok(written));

@@ -21,6 +21,7 @@ pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Value>,
 pub(crate) async fn metrics() -> ([(axum::http::header::HeaderName, &'static str); 1], String) {
     let mut out = String::new();
     vigie_engine::metrics::render_prometheus(&mut out);
+    vigie_ingest::metrics::render_prometheus(&mut out);
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 

@@ -265,3 +265,209 @@ pub(crate) fn restart(total: u64) -> anyhow::Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// Runs `readings` synthetic readings through `rulebook` on this thread; returns (readings/s,
+/// rule evaluations/s, alarm changes).
+fn evaluation_rate(rulebook: &vigie_engine::RuleBook, readings: u64) -> (f64, f64, usize) {
+    let sensors = &rulebook.sensor_list;
+    let rules_per_sensor: Vec<u64> = sensors
+        .iter()
+        .map(|sensor| rulebook.rules.rules().iter().filter(|rule| rule.select.matches(sensor)).count() as u64)
+        .collect();
+    let mut state = vigie_rules::RuleState::default();
+    let mut noise = Noise(0xA076_1D64_78BD_642F);
+    let start = SystemClock.now();
+    let mut evaluations = 0;
+    let mut changes = 0;
+    let started = Instant::now();
+    for index in 0..readings {
+        let slot = (index % sensors.len() as u64) as usize;
+        let sensor = &sensors[slot];
+        let now = Timestamp(start.0 + index as i64);
+        // Values roam across each kind's thresholds so that alarms raise and clear.
+        let value = match sensor.kind.as_str() {
+            "smoke" | "intrusion" => f64::from(noise.next() > 99.0),
+            "heat" => 20.0 + noise.next() * 0.45,
+            "river_level" => 1.0 + noise.next() * 0.02,
+            _ => noise.next() * 40.0,
+        };
+        let observation = Observation { sensor_id: sensor.id.clone(), time: now, value, unit: sensor.unit.clone() };
+        changes +=
+            vigie_rules::evaluate(&mut state, &rulebook.rules, sensor, &observation, now, now.paris_hour()).len();
+        evaluations += rules_per_sensor[slot];
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    (readings as f64 / seconds, evaluations as f64 / seconds, changes)
+}
+
+/// `vigie bench rules`.
+pub(crate) fn rules(readings: u64) -> anyhow::Result<ExitCode> {
+    let city = Arc::new(
+        vigie_city::load(std::path::Path::new(DEMO_PACK))
+            .map_err(|errors| anyhow!("run from the project's root; the demo pack did not load:\n{errors}"))?,
+    );
+    let demo = vigie_engine::RuleBook::load(city.clone(), std::path::Path::new(DEMO_PACK))?;
+    let single = vigie_rules::load_str(
+        "baseline.toml",
+        "[[rule]]\nid = \"seuil\"\ncategory = \"flood\"\nseverity = 1\ndescription_fr = \"seuil\"\ndescription_en = \"threshold\"\nwhen = { threshold = { raise = 1000000, clear = 999999 } }\n",
+    )
+    .map_err(|errors| anyhow!("{errors}"))?;
+    let baseline = vigie_engine::RuleBook::new(city, single);
+    eprintln!("baseline: one threshold rule over every sensor, {readings} readings...");
+    let (baseline_readings, baseline_evaluations, _) = evaluation_rate(&baseline, readings);
+    eprintln!("the demo pack's {} rules, {readings} readings...", demo.rules.rules().len());
+    let (demo_readings, demo_evaluations, changes) = evaluation_rate(&demo, readings);
+    println!(
+        "| rule engine, one thread, {readings} readings | readings/s | rule evaluations/s | ratio (evaluations/s) |"
+    );
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| one threshold rule on every sensor (baseline) | {baseline_readings:.0} | {baseline_evaluations:.0} | 1.00 |"
+    );
+    println!(
+        "| the demo pack's {} rules (thresholds, rates, counts, silences, correlations, conditions) | {demo_readings:.0} | {demo_evaluations:.0} | {:.2} |",
+        demo.rules.rules().len(),
+        demo_evaluations / baseline_evaluations
+    );
+    println!();
+    println!("{changes} alarm changes (raises and clears) during the demo run.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vigie bench mqtt`.
+pub(crate) fn mqtt(total: u64, connections: usize, window: usize) -> anyhow::Result<ExitCode> {
+    use super::bench_mqtt::{LatencyProbe, Load, connection, percentile_ms};
+    let connections = connections.max(1);
+    let city = Arc::new(
+        vigie_city::load(std::path::Path::new(DEMO_PACK))
+            .map_err(|errors| anyhow!("run from the project's root; the demo pack did not load:\n{errors}"))?,
+    );
+    let sensors: Vec<(SensorId, String)> =
+        city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect();
+    eprintln!("baseline: raw log append of {total} observations in batches of 10000...");
+    let raw_rate = raw_append_rate(&sensors, total, 10_000)?;
+
+    let scratch = Scratch::new("mqtt")?;
+    let store_path = scratch.0.join("vigie.db");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let (base, broker, engine, mqtt) = runtime.block_on(async {
+        let log = SqliteLog::open(&store_path)?;
+        let reader = Arc::new(SqliteLog::reader(&store_path));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let rulebook = vigie_engine::RuleBook::load(city.clone(), std::path::Path::new(DEMO_PACK))?;
+        let (engine, _thread) = vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let state = vigie_web::AppState {
+            engine: engine.clone(),
+            city: city.clone(),
+            clock: clock.clone(),
+            pack_dir: DEMO_PACK.into(),
+        };
+        tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
+        let embedded = vigie_ingest::mqtt::EmbeddedConfig {
+            listen: "127.0.0.1:0".parse()?,
+            devices_file: Some(std::path::Path::new(DEMO_PACK).join("devices.toml")),
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ..vigie_ingest::mqtt::EmbeddedConfig::default()
+        };
+        let context = vigie_ingest::mqtt::MqttContext { engine: engine.clone(), city: city.clone(), clock };
+        let broker = vigie_ingest::mqtt::start_embedded(&embedded, context).await?;
+        anyhow::Ok((base, broker.local_addr, engine, broker))
+    })?;
+    let topics: Vec<String> =
+        city.sensors.iter().map(|sensor| format!("vigie/{}/{}/obs", sensor.commune, sensor.id)).collect();
+    let epoch = Instant::now();
+    let load = Load {
+        broker,
+        username: "simulateur".to_owned(),
+        password: "demo-simulateur-2026".to_owned(),
+        topics: Arc::new(topics),
+        epoch,
+        window,
+    };
+    let last_seq = |engine: &vigie_engine::EngineHandle| runtime.block_on(engine.query(|state| state.last_seq.0));
+
+    // Latency at a steady 10,000 readings/s.
+    let steady_rate = 10_000.0;
+    let steady_count: u64 = 50_000;
+    let from = last_seq(&engine).map_err(|error| anyhow!("{error}"))? + 1;
+    let probe = LatencyProbe::start(&base, from, epoch)?;
+    eprintln!("latency at 10,000 readings/s: {steady_count} readings over one connection...");
+    let steady_acknowledged = runtime.block_on(connection(load.clone(), 0, steady_count, Some(steady_rate)))?;
+    let steady = probe.finish(steady_count as usize, Duration::from_secs(30));
+
+    // The maximum with nobody watching the stream: the ingest path alone.
+    eprintln!("maximum, no live-stream client: {total} readings over {connections} connections...");
+    let started = Instant::now();
+    let unwatched: u64 = runtime.block_on(async {
+        let tasks: Vec<_> = (0..connections)
+            .map(|index| tokio::spawn(connection(load.clone(), index + 101, total / connections as u64, None)))
+            .collect();
+        let mut acknowledged = 0;
+        for task in tasks {
+            acknowledged += task.await.map_err(|error| anyhow!("a load task failed: {error}"))??;
+        }
+        anyhow::Ok(acknowledged)
+    })?;
+    let unwatched_rate = unwatched as f64 / started.elapsed().as_secs_f64();
+
+    // The maximum while a live-stream client follows every reading.
+    let from = last_seq(&engine).map_err(|error| anyhow!("{error}"))? + 1;
+    let probe = LatencyProbe::start(&base, from, epoch)?;
+    eprintln!("maximum: {total} readings over {connections} connections, {window} in flight each...");
+    let per_connection = total / connections as u64;
+    let started = Instant::now();
+    let acknowledged: u64 = runtime.block_on(async {
+        let tasks: Vec<_> = (0..connections)
+            .map(|index| tokio::spawn(connection(load.clone(), index + 1, per_connection, None)))
+            .collect();
+        let mut acknowledged = 0;
+        for task in tasks {
+            acknowledged += task.await.map_err(|error| anyhow!("a load task failed: {error}"))??;
+        }
+        anyhow::Ok(acknowledged)
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let maximum = probe.finish(acknowledged as usize, Duration::from_secs(60));
+    let mqtt_rate = acknowledged as f64 / seconds;
+    runtime.block_on(async {
+        mqtt.stop().await;
+        engine.shutdown().await;
+    });
+
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!(
+        "| measure ({cores} cores; load generator, broker, engine and SQLite on the same cores) | readings/s | ratio |"
+    );
+    println!("|---|---:|---:|");
+    println!("| raw log append (baseline: SQLite WAL, synchronous=FULL, batches of 10000) | {raw_rate:.0} | 1.00 |");
+    println!(
+        "| durable, PUBACKed through the embedded broker (MQTT 3.1.1 QoS 1, {connections} connections × {window} in flight) | {unwatched_rate:.0} | {:.2} |",
+        unwatched_rate / raw_rate
+    );
+    println!(
+        "| the same while a live-stream client receives every reading | {mqtt_rate:.0} | {:.2} |",
+        mqtt_rate / raw_rate
+    );
+    println!();
+    println!("| publish → live stream (SSE) latency | readings seen | p50 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|");
+    println!(
+        "| at 10,000 readings/s ({steady_acknowledged} acknowledged) | {} | {:.1} | {:.1} | {:.1} |",
+        steady.len(),
+        percentile_ms(&steady, 0.5),
+        percentile_ms(&steady, 0.99),
+        percentile_ms(&steady, 1.0)
+    );
+    println!(
+        "| at the maximum ({mqtt_rate:.0}/s) | {} | {:.1} | {:.1} | {:.1} |",
+        maximum.len(),
+        percentile_ms(&maximum, 0.5),
+        percentile_ms(&maximum, 0.99),
+        percentile_ms(&maximum, 1.0)
+    );
+    println!();
+    println!("{acknowledged} of {total} readings acknowledged in {seconds:.2} s at the maximum.");
+    Ok(ExitCode::SUCCESS)
+}

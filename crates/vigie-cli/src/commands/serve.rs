@@ -10,14 +10,34 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use vigie_engine::{EngineConfig, RuleBook, SystemClock};
+use vigie_ingest::mqtt::{MqttContext, RunningMqtt};
 use vigie_store::sqlite::SqliteLog;
 use vigie_web::AppState;
 
-/// How the process introduces itself once listening.
+use super::simulate::{self, SimulationPlan};
+
+/// How the process runs: plain, or as the demo with its simulator.
 enum Banner {
     Serve,
-    Demo,
+    Demo(DemoOptions),
 }
+
+/// What `vigie demo` adds to a plain server.
+#[derive(Clone, Debug)]
+pub(crate) struct DemoOptions {
+    pub(crate) store: std::path::PathBuf,
+    pub(crate) mqtt_listen: std::net::SocketAddr,
+    pub(crate) speed: f64,
+    pub(crate) seed: u64,
+    pub(crate) simulate: bool,
+}
+
+/// The demo device the simulator connects as (its secret is published: demo only).
+const DEMO_DEVICE: (&str, &str) = ("simulateur", "demo-simulateur-2026");
+
+/// The demo's scenarios, in simulated time: something happens within seconds at ×60.
+const DEMO_SCENARIOS: &[&str] =
+    &["fire@2m", "power-cut@8m", "crowd@15m", "silent@5m", "jam@30m", "flood@20m", "intrusion"];
 
 /// `vigie serve --config FILE`.
 pub(crate) fn serve(config_file: Option<&Path>, listen: Option<&str>) -> anyhow::Result<ExitCode> {
@@ -28,14 +48,18 @@ pub(crate) fn serve(config_file: Option<&Path>, listen: Option<&str>) -> anyhow:
     start(config, Banner::Serve)
 }
 
-/// `vigie demo`: the demo metropolis on embedded defaults.
-pub(crate) fn demo(listen: Option<&str>, store: &Path) -> anyhow::Result<ExitCode> {
+/// `vigie demo`: the demo metropolis on embedded defaults, with its embedded MQTT broker and
+/// the simulator publishing into it.
+pub(crate) fn demo(listen: Option<&str>, options: DemoOptions) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(None, std::env::vars())?;
-    config.store.path = store.to_path_buf();
+    config.store.path = options.store.clone();
     if let Some(listen) = listen {
         config.server.listen = listen.parse().with_context(|| format!("--listen {listen:?} is not an address"))?;
     }
-    start(config, Banner::Demo)
+    config.mqtt.mode = vigie_ingest::mqtt::MqttMode::Embedded;
+    config.mqtt.embedded.listen = options.mqtt_listen;
+    config.mqtt.embedded.devices_file = Some(config.city.pack.join("devices.toml"));
+    start(config, Banner::Demo(options))
 }
 
 fn start(config: Config, banner: Banner) -> anyhow::Result<ExitCode> {
@@ -68,7 +92,39 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr().context("the listener has no address")?;
-    print_banner(&banner, &city, address);
+    let context = MqttContext { engine: engine.clone(), city: city.clone(), clock: clock.clone() };
+    let mqtt = vigie_ingest::mqtt::start(&config.mqtt, context).await.context("cannot start MQTT ingest")?;
+    let mqtt_address = match &mqtt {
+        Some(RunningMqtt::Embedded(broker)) => Some(broker.local_addr),
+        _ => None,
+    };
+    print_banner(&banner, &city, address, mqtt_address);
+    let simulation = match (&banner, mqtt_address) {
+        (Banner::Demo(options), Some(broker)) if options.simulate => {
+            let scenarios = DEMO_SCENARIOS
+                .iter()
+                .map(|text| text.parse())
+                .collect::<Result<Vec<vigie_sim::ScenarioSpec>, _>>()
+                .map_err(|error| anyhow!("a demo scenario does not parse: {error}"))?;
+            let plan = SimulationPlan {
+                host: broker.ip().to_string(),
+                port: broker.port(),
+                username: DEMO_DEVICE.0.to_owned(),
+                password: DEMO_DEVICE.1.to_owned(),
+                speed: options.speed,
+                seed: options.seed,
+                scenarios,
+                duration: None,
+            };
+            let simulated_city = city.clone();
+            Some(tokio::spawn(async move {
+                if let Err(error) = simulate::run(simulated_city, plan).await {
+                    tracing::error!(error = %format!("{error:#}"), "the simulator stopped");
+                }
+            }))
+        }
+        _ => None,
+    };
 
     let ticker = engine.clone();
     let ticks = tokio::spawn(async move {
@@ -87,18 +143,32 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
     tracing::info!("shutting down: final snapshot");
     ticks.abort();
     reloads.abort();
+    if let Some(simulation) = simulation {
+        simulation.abort();
+    }
+    if let Some(mqtt) = mqtt {
+        mqtt.stop().await;
+    }
     engine.shutdown().await;
     drop(engine);
     engine_thread.join().map_err(|_| anyhow!("the engine thread panicked"))?;
     Ok(())
 }
 
-fn print_banner(banner: &Banner, city: &vigie_city::City, address: std::net::SocketAddr) {
+fn print_banner(
+    banner: &Banner,
+    city: &vigie_city::City,
+    address: std::net::SocketAddr,
+    mqtt: Option<std::net::SocketAddr>,
+) {
     let base = format!("http://{address}");
     let mut out = std::io::stdout().lock();
     // Tests and scripts read this first line to find the port.
     let _ = writeln!(out, "Vigie listening on {base}");
-    if let Banner::Demo = banner {
+    if let Some(mqtt) = mqtt {
+        let _ = writeln!(out, "MQTT broker on mqtt://{mqtt} (topics vigie/<commune>/<sensor>/obs, QoS 1)");
+    }
+    if let Banner::Demo(options) = banner {
         let _ = writeln!(
             out,
             "Démo « {} » : {} communes, {} postes de commandement, {} capteurs, {} caméras.",
@@ -113,6 +183,15 @@ fn print_banner(banner: &Banner, city: &vigie_city::City, address: std::net::Soc
         let _ = writeln!(out, "  Incidents  {base}/api/incidents");
         let _ = writeln!(out, "  Sensors    {base}/api/sensors");
         let _ = writeln!(out, "  Live       {base}/api/stream");
+        if options.simulate {
+            let _ = writeln!(
+                out,
+                "Simulateur ×{} (graine {}) : {}",
+                options.speed,
+                options.seed,
+                DEMO_SCENARIOS.join(", ")
+            );
+        }
         let _ = writeln!(out, "Ctrl-C to stop.");
     }
     let _ = out.flush();

@@ -75,6 +75,7 @@ impl Room {
                     rule: alarm_key.rule.clone(),
                     subject: alarm_key.subject.clone(),
                     message: alarm.message_fr.clone(),
+                    priority: Some(alarm.priority),
                 })
             }
         };
@@ -148,9 +149,15 @@ fn a_flood_of_alarms_collapses_into_one_parent_incident_per_cause() {
     let mut room = Room::new();
     let mut dispositions = Vec::new();
     for index in 0..25 {
-        let zone = if index % 2 == 0 { "bibliotheque" } else { "patinoire" };
+        // Ten alarms of ten different causes (no zone) fill the post's window; the next fifteen
+        // come from two buildings.
+        let zone = match index {
+            0..10 => None,
+            _ if index % 2 == 0 => Some("bibliotheque"),
+            _ => Some("patinoire"),
+        };
         let alarm_key = key("fumee", &format!("smoke-{index}"));
-        dispositions.push(room.raise(&alarm_key, raised("batiments", Some(zone)), Timestamp(index * 10_000)));
+        dispositions.push(room.raise(&alarm_key, raised("batiments", zone), Timestamp(index * 10_000)));
     }
     let opened = dispositions.iter().filter(|disposition| matches!(disposition, Disposition::Opened { .. })).count();
     assert_eq!(opened, FLOOD_THRESHOLD, "the first ten open their own incidents");
@@ -168,6 +175,24 @@ fn a_flood_of_alarms_collapses_into_one_parent_incident_per_cause() {
     // Ten minutes of calm later, alarms open their own incidents again.
     let later = room.raise(&key("fumee", "smoke-late"), raised("batiments", None), Timestamp(250_000 + 600_000));
     assert!(matches!(later, Disposition::Opened { .. }), "{later:?}");
+}
+
+#[test]
+fn alarms_of_one_cause_in_one_zone_make_one_incident_at_the_highest_priority() {
+    let mut room = Room::new();
+    let first = room.raise(&key("fumee", "smoke-1"), raised("batiments", Some("bibliotheque")), Timestamp(0));
+    assert_eq!(first, Disposition::Opened { incident: IncidentId(1) });
+    let mut confirmed = raised("batiments", Some("bibliotheque"));
+    confirmed.priority = Priority::P1;
+    let second = room.raise(&key("feu-confirme", "bibliotheque"), confirmed, Timestamp(5_000));
+    assert_eq!(second, Disposition::Attached { incident: IncidentId(1) });
+    assert_eq!(
+        room.incidents.get(IncidentId(1)).unwrap().priority,
+        Priority::P1,
+        "raised to the confirmation's priority"
+    );
+    let elsewhere = room.raise(&key("fumee", "smoke-9"), raised("batiments", Some("patinoire")), Timestamp(6_000));
+    assert_eq!(elsewhere, Disposition::Opened { incident: IncidentId(2) });
 }
 
 #[test]

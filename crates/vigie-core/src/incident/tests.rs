@@ -882,6 +882,7 @@ fn any_command() -> impl Strategy<Value = IncidentCommand> {
             rule: "fumee".to_owned(),
             subject: "smoke-1".to_owned(),
             message,
+            priority: Some(Priority::P1),
         }),
         1 => (any_id(), cameras).prop_map(|(id, camera)| IncidentCommand::LinkCamera { id, camera }),
         1 => (any_id(), any_text()).prop_map(|(id, reason)| IncidentCommand::Escalate { id, reason }),

@@ -254,7 +254,7 @@ mod tests {
     fn refuses_bad_files() {
         let hash = hash_secret("pw").unwrap();
         let cases = [
-            (format!("[[device]]\nid = \"a\"\npassword_hash = \"plain\"\nsensors = [\"s\"]"), "argon2id"),
+            ("[[device]]\nid = \"a\"\npassword_hash = \"plain\"\nsensors = [\"s\"]".to_owned(), "argon2id"),
             (format!("[[device]]\nid = \"a\"\npassword_hash = \"{hash}\""), "no scope"),
             (format!("[[device]]\nid = \"a b\"\npassword_hash = \"{hash}\"\nsensors = [\"s\"]"), "the id must"),
             (
@@ -263,7 +263,7 @@ mod tests {
                 ),
                 "twice",
             ),
-            (format!("[[device]]\nid = \"a\"\npassword = \"pw\"\nsensors = [\"s\"]"), "invalid devices file"),
+            ("[[device]]\nid = \"a\"\npassword = \"pw\"\nsensors = [\"s\"]".to_owned(), "invalid devices file"),
             (
                 format!("[[device]]\nid = \"a\"\npassword_hash = \"{hash}\"\nsensors = [\"a/b\"]"),
                 "invalid devices file",

@@ -15,11 +15,14 @@
 //!   3.1.1 has no negative PUBACK: the message is acknowledged anyway, because the alternative
 //!   (closing the connection) makes the device send the same bad message again forever. The
 //!   dead letter is where an integrator finds it.
-//! - **Limits**: QoS 0 and 1 (a QoS-2 publish closes the connection), at most `max_inflight`
-//!   unacknowledged publishes per connection (enforced here: ntex-mqtt 8 stops enforcing its own
-//!   after the first PUBLISH), packets of at most [`MAX_PACKET_BYTES`]. Subscriptions are
+//! - **Limits**: QoS 0 and 1 (a QoS-2 publish closes the connection), about `max_inflight`
+//!   unacknowledged publishes per connection (enforced here, since ntex-mqtt 8 stops enforcing
+//!   its own after the first PUBLISH; a burst already read may go a little past it), packets of at most [`MAX_PACKET_BYTES`]. Subscriptions are
 //!   refused (SUBACK failure): this broker takes readings in, it delivers nothing. Retained
 //!   flags and wills are ignored.
+//! - **Order**: PUBACKs leave in arrival order, but ntex runs a connection's publish calls
+//!   concurrently, so two readings that arrive close together may be logged swapped. Each
+//!   reading carries its own time, and the projections go by it.
 //!
 //! ntex runs its own worker threads whose services are `!Send`: the broker runs on a dedicated
 //! thread with its own ntex system, and reaches the tokio side only through channels (the
@@ -34,16 +37,14 @@ use ntex_server::net::{Connection, ServerBuilder};
 use ntex_service::cfg::SharedCfg;
 use ntex_service::{Service, ServiceCtx, ServiceFactory, fn_service};
 use ntex_util::time::Seconds;
-use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::cell::Cell;
 use std::net::{SocketAddr, TcpListener};
 use std::rc::Rc;
 use std::sync::Arc;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
-use vigie_core::Observation;
 
-use super::batcher::{BatchError, BatcherHandle, Durable, Submission, spawn_batcher};
+use super::batcher::{BatchError, BatcherHandle, spawn_batcher};
 use super::config::EmbeddedConfig;
 use super::devices::{Device, Devices};
 use super::source::{Refusal, RefusalReason, Scope, check_message, record_refusal};
@@ -358,29 +359,20 @@ enum Handled {
     Failed(BatchError),
 }
 
-async fn handle_publish(
-    broker: &Broker,
-    session: &Session,
-    queue: &ConnectionQueue,
-    topic: &str,
-    payload: &[u8],
-) -> Handled {
+async fn handle_publish(broker: &Broker, session: &Session, topic: &str, payload: &[u8]) -> Handled {
     let now = broker.context.clock.now();
     let scope = match &session.device {
         Some(device) => Scope::Device(device),
         None => Scope::Everything,
     };
     match check_message(&broker.context.city, DEFAULT_TOPIC_PREFIX, scope, topic, payload, now) {
-        Ok(observation) => {
-            // Queued before any await: the connection's observations reach the log in the
-            // order they arrived.
-            let durable = queue.push(observation);
-            match durable.await {
-                Ok(Ok(_seq)) => Handled::Accepted,
-                Ok(Err(error)) => not_durable(session, topic, error),
-                Err(_) => not_durable(session, topic, BatchError::Stopped),
+        Ok(observation) => match broker.batcher.append(observation).await {
+            Ok(_seq) => Handled::Accepted,
+            Err(error) => {
+                tracing::error!(sender = %session.sender, topic = %topic, error = %error, "publish not durable; closing the connection so the device sends it again");
+                Handled::Failed(error)
             }
-        }
+        },
         Err(refusal) => {
             record_refusal(&broker.context, &refusal, &session.sender, topic, payload).await;
             Handled::Refused(refusal)
@@ -388,88 +380,50 @@ async fn handle_publish(
     }
 }
 
-fn not_durable(session: &Session, topic: &str, error: BatchError) -> Handled {
-    tracing::error!(sender = %session.sender, topic = %topic, error = %error, "publish not durable; closing the connection so the device sends it again");
-    Handled::Failed(error)
-}
-
-/// A connection's way to the batcher, in arrival order. Publish calls run concurrently and
-/// may be polled in any order once they wait; so each call queues its observation here
-/// synchronously, and one task per connection forwards the queue, in order, to the bounded
-/// batcher channel (waiting there when it is full: backpressure).
-struct ConnectionQueue {
-    queue: Rc<RefCell<VecDeque<Submission>>>,
-    wake: Rc<Notify>,
-    forwarder: Option<ntex_rt::JoinHandle<()>>,
-}
-
-impl ConnectionQueue {
-    fn start(batcher: BatcherHandle) -> Self {
-        let queue: Rc<RefCell<VecDeque<Submission>>> = Rc::default();
-        let wake = Rc::new(Notify::new());
-        let forwarder = ntex_rt::spawn(forward_in_order(queue.clone(), wake.clone(), batcher));
-        ConnectionQueue { queue, wake, forwarder: Some(forwarder) }
-    }
-
-    fn push(&self, observation: Observation) -> Durable {
-        let (submission, durable) = Submission::new(observation);
-        self.queue.borrow_mut().push_back(submission);
-        self.wake.notify_one();
-        durable
-    }
-}
-
-impl Drop for ConnectionQueue {
-    fn drop(&mut self) {
-        // The connection is gone: what it had not handed to the batcher is dropped, never
-        // acknowledged, and the device sends it again.
-        if let Some(forwarder) = self.forwarder.take() {
-            forwarder.cancel();
-        }
-    }
-}
-
-async fn forward_in_order(queue: Rc<RefCell<VecDeque<Submission>>>, wake: Rc<Notify>, batcher: BatcherHandle) {
-    loop {
-        let next = queue.borrow_mut().pop_front();
-        match next {
-            // A stopped batcher drops the submission; its caller sees the error.
-            Some(submission) => {
-                let _ = batcher.send(submission).await;
-            }
-            None => wake.notified().await,
-        }
-    }
-}
-
-/// Bounds a connection's unacknowledged publishes: `ready` reserves a permit, `call` holds it
-/// until the PUBACK. When none is left, ntex stops reading that connection.
+/// Bounds a connection's unacknowledged publishes. `ready` waits while the connection has
+/// `max_inflight` publishes between arrival and PUBACK, and ntex stops reading the connection
+/// meanwhile. Below the limit `ready` returns at once without touching any runtime primitive,
+/// so it never yields.
 struct InflightGate {
-    permits: Arc<Semaphore>,
-    reserved: RefCell<Option<OwnedSemaphorePermit>>,
+    state: Rc<GateState>,
+}
+
+struct GateState {
+    in_flight: Cell<usize>,
+    max_inflight: usize,
+    freed: Notify,
+}
+
+/// Held by a publish call from its start to its PUBACK.
+struct InflightGuard {
+    state: Rc<GateState>,
 }
 
 impl InflightGate {
     fn new(max_inflight: u16) -> Self {
-        InflightGate { permits: Arc::new(Semaphore::new(usize::from(max_inflight))), reserved: RefCell::new(None) }
+        let state =
+            GateState { in_flight: Cell::new(0), max_inflight: usize::from(max_inflight), freed: Notify::new() };
+        InflightGate { state: Rc::new(state) }
     }
 
     async fn ready(&self) {
-        if self.reserved.borrow().is_some() {
-            return;
-        }
-        // The semaphore is never closed, so acquiring only waits.
-        if let Ok(permit) = self.permits.clone().acquire_owned().await {
-            *self.reserved.borrow_mut() = Some(permit);
+        // Single-threaded: nothing can free a slot between the check and the registration of
+        // `notified`, so no wake-up is lost.
+        while self.state.in_flight.get() >= self.state.max_inflight {
+            self.state.freed.notified().await;
         }
     }
 
-    async fn take(&self) -> Option<OwnedSemaphorePermit> {
-        let reserved = self.reserved.borrow_mut().take();
-        match reserved {
-            Some(permit) => Some(permit),
-            None => self.permits.clone().acquire_owned().await.ok(),
-        }
+    fn enter(&self) -> InflightGuard {
+        self.state.in_flight.set(self.state.in_flight.get() + 1);
+        InflightGuard { state: self.state.clone() }
+    }
+}
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        self.state.in_flight.set(self.state.in_flight.get().saturating_sub(1));
+        self.state.freed.notify_waiters();
     }
 }
 
@@ -482,7 +436,6 @@ struct PublishService {
     broker: Arc<Broker>,
     session: Session,
     gate: InflightGate,
-    queue: ConnectionQueue,
 }
 
 impl PublishService {
@@ -491,7 +444,6 @@ impl PublishService {
             broker: broker.clone(),
             session: session.clone(),
             gate: InflightGate::new(broker.max_inflight),
-            queue: ConnectionQueue::start(broker.batcher.clone()),
         }
     }
 }
@@ -528,9 +480,9 @@ impl Service<v3::Publish> for PublishService {
     }
 
     async fn call(&self, publish: v3::Publish, _: ServiceCtx<'_, Self>) -> Result<(), BrokerError> {
-        let _permit = self.gate.take().await;
+        let _in_flight = self.gate.enter();
         let payload = publish.read_all().await.map_err(|error| BrokerError::Payload(format!("{error:?}")))?;
-        match handle_publish(&self.broker, &self.session, &self.queue, publish.publish_topic(), &payload).await {
+        match handle_publish(&self.broker, &self.session, publish.publish_topic(), &payload).await {
             // 3.1.1 has no negative PUBACK: a refused message is acknowledged too (see the
             // module documentation), or the device would send it again forever.
             Handled::Accepted | Handled::Refused(_) => Ok(()),
@@ -549,9 +501,9 @@ impl Service<v5::Publish> for PublishService {
     }
 
     async fn call(&self, publish: v5::Publish, _: ServiceCtx<'_, Self>) -> Result<v5::PublishAck, BrokerError> {
-        let _permit = self.gate.take().await;
+        let _in_flight = self.gate.enter();
         let payload = publish.read_all().await.map_err(|error| BrokerError::Payload(format!("{error:?}")))?;
-        let handled = handle_publish(&self.broker, &self.session, &self.queue, publish.publish_topic(), &payload).await;
+        let handled = handle_publish(&self.broker, &self.session, publish.publish_topic(), &payload).await;
         match handled {
             Handled::Accepted => Ok(publish.ack()),
             Handled::Refused(refusal) => {

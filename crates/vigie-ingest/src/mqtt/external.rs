@@ -356,6 +356,11 @@ async fn drain(
     mut acker: JoinHandle<AckerEnd>,
 ) {
     drop(acks);
+    if eventloop.network.is_none() {
+        // Not connected: no acknowledgement could leave; the broker will send them all again.
+        acker.abort();
+        return;
+    }
     let deadline = tokio::time::sleep(DRAIN_TIMEOUT);
     tokio::pin!(deadline);
     let mut acker_done = false;

@@ -168,3 +168,19 @@ async fn qos1_readings_sent_while_vigie_is_away_arrive_after_a_restart() {
     forget_session(&client_id).await;
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_without_its_broker_keeps_retrying_and_stops_promptly() {
+    let env = TestEngine::start("no-broker");
+    // A port nothing listens on.
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a port").port();
+    let config = ExternalConfig { port, ..subscriber_config(&unique("vigie-it-sub"), "vigie") };
+    let wildcard = ExternalConfig { topic_prefix: "vigie/+".to_owned(), ..config.clone() };
+    assert!(start_external(&wildcard, env.context()).await.is_err(), "a prefix with a wildcard is refused");
+    let subscriber = start_external(&config, env.context()).await.expect("starts even without its broker");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(subscriber.state(), LinkState::Connecting);
+    tokio::time::timeout(Duration::from_secs(3), subscriber.stop()).await.expect("stops promptly");
+    env.stop().await;
+}

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use vigie_city::City;
 use vigie_core::{EventBody, Observation, Timestamp};
-use vigie_engine::{Clock, EngineConfig, EngineHandle};
+use vigie_engine::{Clock, EngineConfig, EngineHandle, RuleBook};
 use vigie_ingest::mqtt::MqttContext;
 use vigie_ingest::mqtt::devices::hash_secret;
 use vigie_store::StoredDeadLetter;
@@ -97,9 +97,9 @@ impl TestEngine {
         let clock = Arc::new(FixedClock(AtomicI64::new(START)));
         let log = SqliteLog::open(&path).expect("the log opens");
         let reader = Arc::new(SqliteLog::reader(&path));
-        let (engine, _thread) =
-            vigie_engine::spawn(log, reader, city.policies.clone(), clock.clone(), EngineConfig::default())
-                .expect("the engine starts");
+        let rulebook = RuleBook::load(city.clone(), &demo_pack()).expect("the demo rules load");
+        let (engine, _thread) = vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default())
+            .expect("the engine starts");
         TestEngine { engine, city, clock, dir, path }
     }
 

@@ -6,7 +6,8 @@ use vigie_city::{City, SensorKind};
 use vigie_core::{Observation, Timestamp};
 use vigie_sim::{LocalTime, SimConfig, Simulator};
 
-const EVERY_SCENARIO: [&str; 6] = ["flood@600", "fire@1h", "intrusion@2h", "jam@20m", "crowd@30m", "silent@15m"];
+const EVERY_SCENARIO: [&str; 7] =
+    ["flood@600", "fire@1h", "intrusion@2h", "jam@20m", "crowd@30m", "silent@15m", "power-cut@3h"];
 
 #[test]
 fn the_same_seed_gives_the_same_readings_however_time_advances() {

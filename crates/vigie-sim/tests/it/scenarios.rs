@@ -2,7 +2,7 @@
 //! scenario needs.
 
 use crate::{at, demo, of, run, simulator};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use vigie_city::{City, SensorKind};
 use vigie_core::{Observation, SensorId, Timestamp, ZoneId};
 use vigie_sim::{LocalTime, ScenarioKind, ScenarioStep, SimConfig, SimError, Simulator};
@@ -268,6 +268,124 @@ fn the_log_grows_as_time_passes() {
     assert_eq!(simulator.scenario_log().len(), planned);
 }
 
+#[test]
+fn power_cut_trips_every_smoke_detector_of_several_dijon_buildings_for_ten_minutes() {
+    let city = demo();
+    let start = at("2026-11-23T18:00:00+01:00");
+    let cut_at = start.plus_seconds(600);
+    let until = start.plus_seconds(3600);
+    let mut building_sets = BTreeSet::new();
+    for seed in [1, 2, 3, 4, 2026] {
+        let mut cut_simulator = simulator(&city, seed, &["power-cut@10m"], start);
+        let readings = run(&mut cut_simulator, until, 60);
+        assert_eq!(readings, run(&mut simulator(&city, seed, &["powercut@600"], start), until, 60), "seed {seed}");
+
+        let alarms: Vec<&Observation> = readings.iter().filter(|reading| reading.value == 1.0).collect();
+        let mut buildings = BTreeSet::new();
+        for alarm in &alarms {
+            let Some(sensor) = city.sensor(&alarm.sensor_id) else { panic!("unknown {}", alarm.sensor_id) };
+            assert_eq!((sensor.kind, sensor.unit.as_str()), (SensorKind::Smoke, "state"), "seed {seed}: {}", sensor.id);
+            assert!(alarm.time >= cut_at && alarm.time < cut_at.plus_seconds(11 * 60), "seed {seed}: {}", sensor.id);
+            let zone = sensor.zone.as_ref().and_then(|zone| city.zone(zone));
+            let Some(zone) = zone else { panic!("{} is in a building", sensor.id) };
+            assert_eq!(zone.kind, vigie_city::ZoneKind::PublicBuilding);
+            assert_eq!(zone.commune.as_str(), "21231", "seed {seed}: {} is in Dijon", zone.id);
+            buildings.insert(zone.id.clone());
+        }
+        assert!(buildings.len() >= 4, "seed {seed}: {} buildings", buildings.len());
+
+        // Within the first minute, every smoke detector of those buildings is in alarm.
+        let first_minute: BTreeSet<&SensorId> =
+            alarms.iter().filter(|alarm| alarm.time <= cut_at.plus_seconds(60)).map(|alarm| &alarm.sensor_id).collect();
+        let in_buildings: Vec<&vigie_city::Sensor> = city
+            .sensors
+            .iter()
+            .filter(|sensor| {
+                sensor.kind == SensorKind::Smoke && sensor.zone.as_ref().is_some_and(|zone| buildings.contains(zone))
+            })
+            .collect();
+        assert!(in_buildings.len() >= 12, "seed {seed}: {} smoke detectors", in_buildings.len());
+        for sensor in &in_buildings {
+            assert!(first_minute.contains(&sensor.id), "seed {seed}: {} tripped within a minute", sensor.id);
+            let reports = of(&readings, sensor.id.as_str());
+            let tripped: Vec<&&Observation> = reports.iter().filter(|reading| reading.value == 1.0).collect();
+            assert!(tripped.len() >= 55, "seed {seed}: {} reported {} alarms", sensor.id, tripped.len());
+            assert!(tripped.windows(2).all(|pair| pair[1].time.seconds_since(pair[0].time) <= 10));
+            // Back to rest about ten minutes in, and said so at once.
+            let Some(last_alarm) = tripped.last() else { panic!("{} tripped", sensor.id) };
+            let after = reports.iter().find(|reading| reading.time > last_alarm.time);
+            let Some(after) = after else { panic!("seed {seed}: {} reported its reset", sensor.id) };
+            assert_eq!(after.value, 0.0);
+            let tripped_for = after.time.seconds_since(cut_at);
+            assert!(
+                (9 * 60..=11 * 60).contains(&tripped_for),
+                "seed {seed}: {} reset after {tripped_for} s",
+                sensor.id
+            );
+            assert!(reports.iter().filter(|reading| reading.time >= after.time).all(|reading| reading.value == 0.0));
+        }
+
+        // Nothing else changes: no fire, heat detectors and every other sensor read as usual.
+        let ordinary = run(&mut simulator(&city, seed, &[], start), until, 60);
+        let tripped: BTreeSet<&SensorId> = in_buildings.iter().map(|sensor| &sensor.id).collect();
+        let untouched = |readings: &[Observation]| -> Vec<Observation> {
+            readings.iter().filter(|reading| !tripped.contains(&reading.sensor_id)).cloned().collect()
+        };
+        assert_eq!(untouched(&readings), untouched(&ordinary), "seed {seed}");
+        let heat = |readings: &[Observation]| -> Vec<Observation> {
+            let is_heat = |reading: &&Observation| {
+                city.sensor(&reading.sensor_id).is_some_and(|sensor| sensor.kind == SensorKind::Heat)
+            };
+            readings.iter().filter(is_heat).cloned().collect()
+        };
+        assert!(!heat(&readings).is_empty());
+        assert_eq!(heat(&readings), heat(&ordinary), "seed {seed}");
+
+        let steps = steps_of(&cut_simulator, ScenarioKind::PowerCut);
+        let Some(first) = steps.first() else { panic!("seed {seed}: no steps") };
+        assert_eq!(first.time, cut_at);
+        assert!(first.what.contains("power dip in Dijon"), "{}", first.what);
+        assert_eq!(first.sensors.iter().collect::<BTreeSet<_>>(), tripped);
+        let building_steps = steps.iter().filter_map(|step| step.zone.clone()).collect::<BTreeSet<ZoneId>>();
+        assert_eq!(building_steps, buildings);
+        assert!(steps.last().is_some_and(|step| step.what.contains("power back")));
+        building_sets.insert(buildings);
+    }
+    assert!(building_sets.len() >= 3, "the seed picks the buildings: {building_sets:?}");
+}
+
+#[test]
+fn a_power_cut_makes_more_than_ten_alarms_at_one_post_within_ten_minutes() {
+    let city = demo();
+    let start = at("2026-11-23T18:00:00+01:00");
+    let mut simulator = simulator(&city, 7, &["power-cut"], start);
+    let readings = run(&mut simulator, start.plus_seconds(600), 60);
+    let mut alarms_per_post: HashMap<String, BTreeSet<&SensorId>> = HashMap::new();
+    for reading in readings.iter().filter(|reading| reading.value == 1.0) {
+        let Some(sensor) = city.sensor(&reading.sensor_id) else { continue };
+        let Ok(category) = vigie_core::CategoryId::parse("fire") else { panic!("a category id") };
+        let post = city.route(&category, Some(&sensor.commune), sensor.zone.as_ref());
+        let Some(post) = post else { panic!("{} routes to a post", sensor.id) };
+        alarms_per_post.entry(post.to_string()).or_default().insert(&reading.sensor_id);
+    }
+    assert!(alarms_per_post.values().any(|alarms| alarms.len() > 10), "{alarms_per_post:?}");
+}
+
+#[test]
+fn a_power_cut_takes_more_buildings_until_twelve_detectors_are_in() {
+    let mut city = demo();
+    let kept = ["gymnase-gresilles", "piscine-fontaine-d-ouche", "college-le-parc", "lycee-carnot"];
+    city.sensors.retain(|sensor| {
+        sensor.kind != SensorKind::Smoke || sensor.zone.as_ref().is_some_and(|zone| kept.contains(&zone.as_str()))
+    });
+    let start = at("2026-11-23T10:00:00+01:00");
+    let mut simulator = simulator(&city, 3, &["powercut"], start);
+    let readings = run(&mut simulator, start.plus_seconds(120), 60);
+    let tripped: BTreeSet<&SensorId> =
+        readings.iter().filter(|reading| reading.value == 1.0).map(|reading| &reading.sensor_id).collect();
+    assert_eq!(tripped.len(), 12, "{tripped:?}");
+}
+
 fn refusal(city: &City, scenario: &str) -> (ScenarioKind, Vec<String>, String) {
     let config = SimConfig {
         seed: 1,
@@ -316,6 +434,28 @@ fn a_pack_without_what_a_scenario_needs_is_refused_by_name() {
     no_counters.sensors.retain(|sensor| !matches!(sensor.kind, SensorKind::TrafficFlow | SensorKind::CrowdCount));
     assert!(refusal(&no_counters, "jam").1[0].contains("traffic_flow"));
     assert!(refusal(&no_counters, "crowd").1[0].contains("crowd_count"));
+
+    let smoke_only_in = |buildings: &[&str]| {
+        let mut pack = city.clone();
+        pack.sensors.retain(|sensor| {
+            sensor.kind != SensorKind::Smoke
+                || sensor.commune.as_str() != "21231"
+                || sensor.zone.as_ref().is_some_and(|zone| buildings.contains(&zone.as_str()))
+        });
+        pack
+    };
+    let three_buildings = smoke_only_in(&["hotel-de-ville", "bibliotheque", "auditorium"]);
+    let (scenario, missing, message) = refusal(&three_buildings, "power-cut");
+    assert_eq!(scenario, ScenarioKind::PowerCut);
+    assert_eq!(
+        missing,
+        ["12 smoke detectors (kind smoke, unit state) in 4 public_building zones of one commune \
+          (commune 21231 has 19 in 3)"]
+    );
+    assert!(message.contains("power_cut"), "{message}");
+    let ten_detectors =
+        smoke_only_in(&["gymnase-gresilles", "piscine-fontaine-d-ouche", "college-le-parc", "palais-des-sports"]);
+    assert!(refusal(&ten_detectors, "powercut").1[0].contains("has 10 in 4"));
 
     let mut no_sensors = city.clone();
     no_sensors.sensors.clear();

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vigie_core::{EventBody, UnitId, UnitPosition};
+use vigie_ingest::metrics::{METRICS, Outcome};
 use vigie_ingest::{ObservationIn, validate_observation};
 
 #[derive(Deserialize)]
@@ -35,15 +36,19 @@ pub(crate) async fn observations(
         });
     }
     let now = state.clock.now();
+    let received = batch.observations.len() as u64;
     let mut bodies = Vec::with_capacity(batch.observations.len());
     for (index, incoming) in batch.observations.into_iter().enumerate() {
         let observation = validate_observation(&state.city, incoming, now).map_err(|rejected| {
+            METRICS.http.count(Outcome::Rejected, received);
             ApiError::invalid(format!("observations[{index}].{}", rejected.field), rejected.message)
         })?;
         bodies.push(EventBody::Observation(observation));
     }
     let accepted = bodies.len();
     let (first, last) = state.engine.append("http:ingest".to_owned(), bodies).await?;
+    METRICS.http.count(Outcome::Accepted, received);
+    METRICS.http.count_batch();
     Ok((StatusCode::OK, Json(json!({ "accepted": accepted, "first_seq": first.0, "last_seq": last.0 }))))
 }
 

@@ -38,6 +38,16 @@ fn health_and_openapi_name_every_route() {
     ] {
         assert!(paths.contains_key(route), "{route} is missing from the OpenAPI document");
     }
+    let metrics =
+        server.agent.get(&format!("{}/metrics", server.base)).call().unwrap().body_mut().read_to_string().unwrap();
+    for name in [
+        "vigie_engine_commits_total",
+        "vigie_alarms_raised_total",
+        "vigie_ingest_messages_total{source=\"mqtt\",outcome=\"malformed\"}",
+        "vigie_ingest_messages_total{source=\"http\",outcome=\"accepted\"}",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics");
+    }
     let (status, error) = server.get("/api/nothing-here");
     assert_eq!((status, error["code"].as_str()), (404, Some("route_not_found")));
 }
