@@ -168,15 +168,19 @@ pub struct Shelf {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlarmBook {
     /// Alarms raised and not cleared.
+    #[serde(with = "pairs")]
     pub standing: BTreeMap<AlarmKey, StandingAlarm>,
     /// Alarms shelved now (an expired shelf stays until its `Unshelved` event).
+    #[serde(with = "pairs")]
     pub shelved: BTreeMap<AlarmKey, Shelf>,
     /// The incident opened for each alarm (and, under [`FLOOD_GROUP_RULE`], for each group).
+    #[serde(with = "pairs")]
     pub incident_for: BTreeMap<AlarmKey, IncidentId>,
     /// The incident an alarm opened for each cause: a category in a zone.
-    #[serde(default)]
+    #[serde(default, with = "pairs")]
     pub incident_for_cause: BTreeMap<(CategoryId, ZoneId), IncidentId>,
     /// Raise times of each alarm within the chattering window.
+    #[serde(with = "pairs")]
     pub recent_raises: BTreeMap<AlarmKey, VecDeque<Timestamp>>,
     /// Raise times per post within the flood window.
     pub post_raises: BTreeMap<PostId, VecDeque<Timestamp>>,
@@ -328,3 +332,24 @@ pub fn dispose(
 
 #[cfg(test)]
 mod tests;
+
+/// Serialises a map whose keys are not strings as a list of `[key, value]` pairs, so that
+/// snapshots in JSON can hold it.
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub(super) fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub(super) fn deserialize<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<K, V>, D::Error> {
+        let pairs: Vec<(K, V)> = Vec::deserialize(deserializer)?;
+        Ok(pairs.into_iter().collect())
+    }
+}

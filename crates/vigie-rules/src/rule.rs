@@ -144,13 +144,8 @@ pub const PLACEHOLDERS: [&str; 5] = ["sensor", "zone", "commune", "value", "unit
 /// gauge of criticality 2 is P3; a sensor silence of severity 1 is P3 on a life-safety
 /// detector and P4 on a traffic counter.
 pub fn priority(severity: u8, criticality: u8) -> Priority {
-    let score = u16::from(severity.clamp(1, 5)) * u16::from(criticality.clamp(1, 5));
-    match score {
-        16.. => Priority::P1,
-        9..=15 => Priority::P2,
-        4..=8 => Priority::P3,
-        _ => Priority::P4,
-    }
+    // One table for the whole of Vigie: alarm management's.
+    vigie_core::alarm::priority_of(severity, criticality)
 }
 
 /// What fills a description's placeholders.

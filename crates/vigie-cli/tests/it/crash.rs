@@ -164,6 +164,8 @@ fn acknowledged_events_survive_sigkill() {
     drop(log);
     let verify = vigie().args(["log", "verify", "--store"]).arg(&store).output().unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    let verified = String::from_utf8_lossy(&verify.stdout);
+    assert!(verified.contains("newest snapshot matches a replay"), "snapshots were taken and match: {verified}");
     let replay = vigie().args(["log", "replay", "--store"]).arg(&store).output().unwrap();
     assert!(replay.status.success(), "{}", String::from_utf8_lossy(&replay.stderr));
     println!(

@@ -259,3 +259,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_alarm_book_survives_a_json_snapshot() {
+    let mut room = Room::new();
+    room.raise(&key("fumee", "smoke-1"), raised("batiments", Some("bibliotheque")), Timestamp(0));
+    room.raise(&key("fumee", "smoke-2"), raised("batiments", None), Timestamp(1_000));
+    let shelve = AlarmEvent {
+        key: key("fumee", "smoke-2"),
+        incident: None,
+        actor: "operator:alice".to_owned(),
+        change: AlarmChange::Shelved { until: Timestamp(90_000), reason: "essai".to_owned() },
+    };
+    room.book.apply(Timestamp(2_000), &shelve);
+    let state = crate::CityState { alarms: room.book.clone(), incidents: room.incidents.clone(), ..Default::default() };
+    let json = serde_json::to_vec(&state).expect("a snapshot encodes");
+    let back: crate::CityState = serde_json::from_slice(&json).expect("a snapshot decodes");
+    assert_eq!(back, state);
+}

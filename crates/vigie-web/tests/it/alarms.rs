@@ -79,6 +79,16 @@ fn smoke_then_heat_in_the_library_opens_incidents_at_the_routed_post() {
     send(&server, &smoke, 1.0);
     let (_, detail) = server.get(&format!("/api/incidents/{id}"));
     assert_eq!(detail["incident"]["alarm_count"].as_u64(), Some(3), "{detail}");
+
+    // Stopping takes a snapshot that holds the alarms and the rule windows.
+    server.block_on(server.engine.shutdown());
+    let mut log = vigie_store::sqlite::SqliteLog::open(&server.path).unwrap();
+    let snapshot = vigie_store::EventLog::latest_snapshot(&mut log).unwrap().expect("a snapshot at shutdown");
+    let state: vigie_core::CityState = serde_json::from_slice(&snapshot.state).expect("the snapshot decodes");
+    assert_eq!(state.alarms.standing.len(), 3);
+    assert!(!snapshot.rules.is_empty(), "the rule windows are saved");
+    let windows: vigie_rules::RuleState = serde_json::from_slice(&snapshot.rules).expect("the rule windows decode");
+    assert_eq!(windows.standing().len(), 3);
 }
 
 #[test]

@@ -45,6 +45,8 @@ pub(crate) struct TestServer {
     // Kept so the runtime serving the API lives as long as the test.
     _runtime: tokio::runtime::Runtime,
     dir: PathBuf,
+    /// The SQLite log.
+    pub(crate) path: PathBuf,
 }
 
 impl Drop for TestServer {
@@ -92,7 +94,7 @@ pub(crate) fn spawn_server_with_pack(name: &str, pack: PathBuf) -> TestServer {
         .timeout_global(Some(Duration::from_secs(20)))
         .build()
         .into();
-    TestServer { base, engine, clock, agent, _runtime: runtime, dir }
+    TestServer { base, engine, clock, agent, _runtime: runtime, dir, path }
 }
 
 fn tracing_subscriber_init() -> Result<(), ()> {
