@@ -935,7 +935,8 @@ The communes, the rivers, the roads and the buildings are real; their positions 
 approximate. The sensors, the cameras, the units and their identifiers are invented: this
 is demo data, not the metropolis' actual equipment.
 
-Check it with `vigie city check cities/demo-metropole`.
+Check it, with its rules, with `vigie city check cities/demo-metropole`. `vigie demo` runs
+it with its embedded MQTT broker and the city simulator.
 
 ## Files
 
@@ -945,6 +946,9 @@ Check it with `vigie city check cities/demo-metropole`.
 | `communes.geojson` | the boundary of each commune: `id` (INSEE code) and `name` |
 | `zones.geojson` | rivers, riverside roads, main roads, event areas and public buildings: `id`, `name`, `kind`, `commune` |
 | `playbooks/<category>.toml` | one per incident category ({categories}): `label_fr`, `label_en`, `default_priority` (`p1` to `p4`), `ack_delay_s` and the ordered `[[steps]]` (`id`, `title_fr`, `title_en`) |
+| `rules/*.toml` | the 15 alarm rules, by theme: `flood.toml` (Ouche and Suzon above their levels, fast rise, heavy rain), `fire.toml` (smoke pre-alarm, abnormal heat, and a fire confirmed by smoke and heat in one building within 2 minutes), `intrusion.toml` (outside 07:00 to 20:00), `traffic.toml` (a jam at rush hour), `crowd.toml`, `air_quality.toml` (PM10, handled as `traffic`) and `sensor_fault.toml` (silent sensors, by kind) |
+| `rules/tests/*.replay`, `rules/tests/*.expected` | recorded streams (`flood-ouche`, `fire-library`) and the alarms each must yield; `vigie rules test` replays them, and `cargo test` checks them |
+| `devices.toml` | the devices of the embedded MQTT broker: `simulateur` (every sensor of the 23 communes) and `passerelle-ouche` (the 7 Ouche gauges), with argon2id hashes of secrets published in the README: demo only |
 
 In `city.toml`:
 
@@ -974,7 +978,8 @@ Identifiers read like the city's: `cam-dijon-0001`, `gauge-ouche-01`,
 
 ## How it is generated
 
-Every file here is written by `scripts/gen-demo-city.py`, deterministically from its seed:
+Every file here but `rules/` and `devices.toml`, which are written by hand, is written by
+`scripts/gen-demo-city.py`, deterministically from its seed:
 
 ```sh
 python3 scripts/gen-demo-city.py --seed 2026

@@ -26,6 +26,8 @@ pub(crate) struct Config {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ServerConfig {
     pub(crate) listen: SocketAddr,
+    /// The built operator console (`web/dist`), served at `/`.
+    pub(crate) console_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,15 +71,36 @@ fn merge(base: &mut toml::Table, overlay: toml::Table) {
     }
 }
 
-/// Turns an environment value into TOML: an integer, a boolean, or else a string.
-fn env_value(text: &str) -> toml::Value {
-    if let Ok(integer) = text.parse::<i64>() {
-        return toml::Value::Integer(integer);
-    }
-    match text {
-        "true" => toml::Value::Boolean(true),
-        "false" => toml::Value::Boolean(false),
-        _ => toml::Value::String(text.to_owned()),
+/// Turns an environment value into TOML of the type the key already has (from the defaults or
+/// the file): an integer or a boolean where one is expected, else a string — so a password of
+/// digits stays a string.
+fn env_value(key: &str, text: &str, current: Option<&toml::Value>) -> toml::Value {
+    match current {
+        Some(toml::Value::Integer(_)) => {
+            text.parse::<i64>().map_or_else(|_| toml::Value::String(text.to_owned()), toml::Value::Integer)
+        }
+        Some(toml::Value::Boolean(_)) => match text {
+            "true" => toml::Value::Boolean(true),
+            "false" => toml::Value::Boolean(false),
+            _ => toml::Value::String(text.to_owned()),
+        },
+        Some(toml::Value::Float(_)) => {
+            text.parse::<f64>().map_or_else(|_| toml::Value::String(text.to_owned()), toml::Value::Float)
+        }
+        Some(_) => toml::Value::String(text.to_owned()),
+        // Credentials are text, whatever they look like.
+        None if matches!(key, "username" | "password") => toml::Value::String(text.to_owned()),
+        None => {
+            // Any other key absent from the defaults: guess from the text.
+            if let Ok(integer) = text.parse::<i64>() {
+                return toml::Value::Integer(integer);
+            }
+            match text {
+                "true" => toml::Value::Boolean(true),
+                "false" => toml::Value::Boolean(false),
+                _ => toml::Value::String(text.to_owned()),
+            }
+        }
     }
 }
 
@@ -108,7 +131,8 @@ impl Config {
                 };
                 current = next;
             }
-            current.insert(key.clone(), env_value(&value));
+            let typed = env_value(key, &value, current.get(key));
+            current.insert(key.clone(), typed);
         }
         let config: Config = toml::Value::Table(table)
             .try_into()
@@ -158,6 +182,21 @@ mod tests {
         let config = Config::load(None, env.into_iter()).unwrap();
         assert_eq!(config.mqtt.mode, vigie_ingest::mqtt::MqttMode::Embedded);
         assert_eq!(config.mqtt.embedded.listen.port(), 1999);
+    }
+
+    #[test]
+    fn environment_values_take_the_type_of_their_key() {
+        let env = vec![
+            ("VIGIE_MQTT__EXTERNAL__CLIENT_ID".to_owned(), "123456".to_owned()),
+            ("VIGIE_MQTT__EXTERNAL__PORT".to_owned(), "1999".to_owned()),
+            ("VIGIE_MQTT__EMBEDDED__ALLOW_ANONYMOUS".to_owned(), "true".to_owned()),
+            ("VIGIE_MQTT__EXTERNAL__PASSWORD".to_owned(), "000123".to_owned()),
+        ];
+        let config = Config::load(None, env.into_iter()).unwrap();
+        assert_eq!(config.mqtt.external.client_id, "123456");
+        assert_eq!(config.mqtt.external.port, 1999);
+        assert!(config.mqtt.embedded.allow_anonymous);
+        assert_eq!(config.mqtt.external.password.as_ref().map(|secret| secret.expose()), Some("000123"));
     }
 
     #[test]

@@ -69,7 +69,7 @@ impl<L: EventLog> Engine<L> {
         let Some(post) =
             self.rulebook.city.route(&alarm.category, alarm.commune.as_ref(), alarm.zone.as_ref()).cloned()
         else {
-            tracing::warn!(rule = %alarm.rule, category = %alarm.category, "no routing rule for this alarm; logged without a post");
+            tracing::warn!(rule = %alarm.rule, category = %alarm.category, "no routing rule for this alarm's category; the alarm is dropped (vigie city check refuses such packs)");
             return;
         };
         let mut raised = RaisedAlarm {

@@ -7,8 +7,10 @@
 //! - `routes::alarms`: standing and shelved alarms, shelving, KPIs, dead letters.
 //! - `stream`: the live stream (SSE), resumable from a sequence number.
 //! - `openapi`: the OpenAPI document at `/api/openapi.json`.
+//! - `console`: the operator console's files at `/`.
 //! - `error`: the one mapping from errors to JSON responses.
 
+mod console;
 mod error;
 mod openapi;
 mod routes;
@@ -35,6 +37,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The city pack's folder, where `rules/` is reloaded from.
     pub pack_dir: std::path::PathBuf,
+    /// The built operator console, served at `/` when present.
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 /// Builds the router with every route of the API.
@@ -63,7 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rules", get(routes::rules::list))
         .route("/api/rules/reload", post(routes::rules::reload))
         .route("/api/stream", get(stream::live))
-        .fallback(routes::not_found)
+        .fallback(console::serve)
         // A full batch of 10,000 observations is about 1 MB; leave room, refuse the absurd.
         .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
         .with_state(state)

@@ -25,11 +25,6 @@ pub(crate) async fn metrics() -> ([(axum::http::header::HeaderName, &'static str
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
-/// Any route that does not exist.
-pub(crate) async fn not_found() -> ApiError {
-    ApiError::not_found("route_not_found", "no such route; see /api/openapi.json")
-}
-
 /// The author of a request. Until accounts exist, a development header names the operator.
 pub(crate) fn actor(headers: &axum::http::HeaderMap) -> vigie_core::incident::Actor {
     let name = headers

@@ -130,8 +130,13 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
         let (engine, _thread) = vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default())?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
-        let state =
-            vigie_web::AppState { engine: engine.clone(), city: city.clone(), clock, pack_dir: DEMO_PACK.into() };
+        let state = vigie_web::AppState {
+            engine: engine.clone(),
+            city: city.clone(),
+            clock,
+            pack_dir: DEMO_PACK.into(),
+            console_dir: None,
+        };
         tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
         anyhow::Ok((address, engine))
     })?;
@@ -363,6 +368,7 @@ pub(crate) fn mqtt(total: u64, connections: usize, window: usize) -> anyhow::Res
             city: city.clone(),
             clock: clock.clone(),
             pack_dir: DEMO_PACK.into(),
+            console_dir: None,
         };
         tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
         let embedded = vigie_ingest::mqtt::EmbeddedConfig {

@@ -138,7 +138,13 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
     });
 
     let reloads = tokio::spawn(reload_rules_on_sighup(engine.clone(), city.clone(), pack.clone()));
-    let state = AppState { engine: engine.clone(), city, clock, pack_dir: pack.clone() };
+    let state = AppState {
+        engine: engine.clone(),
+        city,
+        clock,
+        pack_dir: pack.clone(),
+        console_dir: Some(config.server.console_dir.clone()),
+    };
     vigie_web::run(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
     tracing::info!("shutting down: final snapshot");
     ticks.abort();

@@ -48,6 +48,10 @@ fn health_and_openapi_name_every_route() {
     ] {
         assert!(metrics.contains(name), "{name} missing from /metrics");
     }
+    // Without a built console, `/` says how to build it.
+    let mut page = server.agent.get(&format!("{}/", server.base)).call().unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.body_mut().read_to_string().unwrap().contains("npm run build"));
     let (status, error) = server.get("/api/nothing-here");
     assert_eq!((status, error["code"].as_str()), (404, Some("route_not_found")));
 }

@@ -84,7 +84,13 @@ pub(crate) fn spawn_server_with_pack(name: &str, pack: PathBuf) -> TestServer {
             vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = vigie_web::AppState { engine: engine.clone(), city, clock: clock.clone(), pack_dir: pack };
+        let state = vigie_web::AppState {
+            engine: engine.clone(),
+            city,
+            clock: clock.clone(),
+            pack_dir: pack,
+            console_dir: None,
+        };
         tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
         (base, engine)
     });

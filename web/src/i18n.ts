@@ -1,0 +1,297 @@
+// Every string the console shows, in French (first) and English. `{name}` is replaced by the
+// value of the same name.
+
+export type Lang = 'fr' | 'en';
+export const LANGS: Lang[] = ['fr', 'en'];
+
+export const table = {
+  'app.name': { fr: 'Vigie', en: 'Vigie' },
+  'app.tagline': { fr: 'Hyperviseur urbain — console opérateur', en: 'Urban hypervisor — operator console' },
+  'app.skip': { fr: 'Aller à la file d’incidents', en: 'Skip to the incident queue' },
+
+  'login.title': { fr: 'Ouverture de session', en: 'Sign in' },
+  'login.dev': { fr: 'Connexion de développement', en: 'Development login' },
+  'login.devNote': {
+    fr: 'Aucun mot de passe : l’identifiant n’est pas vérifié. Il signe vos actions dans la main courante en attendant les comptes opérateurs.',
+    en: 'No password: the login is not verified. It signs your actions in the log until operator accounts exist.',
+  },
+  'login.operator': { fr: 'Identifiant de l’opérateur', en: 'Operator login' },
+  'login.operatorHint': { fr: 'Lettres, chiffres, « - », « _ » ou « . » (64 au plus)', en: 'Letters, digits, “-”, “_” or “.” (64 at most)' },
+  'login.post': { fr: 'Poste de commandement', en: 'Command post' },
+  'login.supervision': { fr: 'Supervision — tous les postes', en: 'Supervision — all posts' },
+  'login.language': { fr: 'Langue', en: 'Language' },
+  'login.submit': { fr: 'Prendre le poste', en: 'Take the post' },
+  'login.invalid': { fr: 'Identifiant invalide.', en: 'Invalid login.' },
+  'login.loadError': { fr: 'Le serveur ne répond pas : {message}', en: 'The server does not answer: {message}' },
+
+  'header.operator': { fr: 'Opérateur', en: 'Operator' },
+  'header.post': { fr: 'Poste', en: 'Post' },
+  'header.logout': { fr: 'Quitter le poste', en: 'Leave the post' },
+  'header.theme': { fr: 'Thème clair / sombre (T)', en: 'Light / dark theme (T)' },
+  'header.language': { fr: 'English', en: 'Français' },
+  'header.languageLabel': { fr: 'Passer en anglais (L)', en: 'Switch to French (L)' },
+  'header.mute': { fr: 'Couper l’alerte sonore (M)', en: 'Mute the audible alert (M)' },
+  'header.unmute': { fr: 'Rétablir l’alerte sonore (M)', en: 'Unmute the audible alert (M)' },
+  'header.help': { fr: 'Raccourcis clavier (?)', en: 'Keyboard shortcuts (?)' },
+  'header.clock': { fr: 'Heure', en: 'Time' },
+
+  'live.connecting': { fr: 'Connexion…', en: 'Connecting…' },
+  'live.live': { fr: 'En direct', en: 'Live' },
+  'live.reconnecting': { fr: 'Reconnexion…', en: 'Reconnecting…' },
+  'live.lastSeq': { fr: 'dernier événement n° {seq}', en: 'last event #{seq}' },
+
+  'tabs.queue': { fr: 'File d’incidents', en: 'Incident queue' },
+  'tabs.supervision': { fr: 'Supervision', en: 'Supervision' },
+
+  'queue.title': { fr: 'File d’incidents', en: 'Incident queue' },
+  'queue.titleAll': { fr: 'File d’incidents — tous les postes', en: 'Incident queue — all posts' },
+  'queue.empty': { fr: 'Aucun incident pour ces filtres.', en: 'No incident for these filters.' },
+  'queue.counts': { fr: '{total} incidents · {unack} non acquittés · {escalated} escaladés', en: '{total} incidents · {unack} unacknowledged · {escalated} escalated' },
+  'queue.filters': { fr: 'Filtres', en: 'Filters' },
+  'queue.commune': { fr: 'Commune', en: 'Commune' },
+  'queue.category': { fr: 'Catégorie', en: 'Category' },
+  'queue.status': { fr: 'État', en: 'Status' },
+  'queue.any': { fr: 'Toutes', en: 'All' },
+  'queue.active': { fr: 'En cours', en: 'Active' },
+  'queue.allStatuses': { fr: 'Tous les états', en: 'All statuses' },
+  'queue.since': { fr: 'depuis', en: 'for' },
+  'queue.raisedFor': { fr: 'Levé il y a {duration}', en: 'Raised {duration} ago' },
+  'queue.escalation': { fr: 'Escalade niv. {level}', en: 'Escalation lvl {level}' },
+  'queue.new': { fr: 'Nouveau', en: 'New' },
+  'queue.more': { fr: '… et {n} autres (affinez les filtres)', en: '… and {n} more (narrow the filters)' },
+
+  'priority.p1': { fr: 'P1 — critique', en: 'P1 — critical' },
+  'priority.p2': { fr: 'P2 — haute', en: 'P2 — high' },
+  'priority.p3': { fr: 'P3 — moyenne', en: 'P3 — medium' },
+  'priority.p4': { fr: 'P4 — basse', en: 'P4 — low' },
+
+  'status.open': { fr: 'Non acquitté', en: 'Unacknowledged' },
+  'status.acknowledged': { fr: 'Acquitté', en: 'Acknowledged' },
+  'status.on_hold': { fr: 'En attente', en: 'On hold' },
+  'status.resolved': { fr: 'Résolu', en: 'Resolved' },
+  'status.closed': { fr: 'Clos', en: 'Closed' },
+
+  'outcome.confirmed': { fr: 'Confirmé', en: 'Confirmed' },
+  'outcome.false_alarm': { fr: 'Fausse alarme', en: 'False alarm' },
+  'outcome.duplicate': { fr: 'Doublon de {id}', en: 'Duplicate of {id}' },
+
+  'health.ok': { fr: 'En service', en: 'Reporting' },
+  'health.silent': { fr: 'Muet', en: 'Silent' },
+  'health.never_seen': { fr: 'Jamais entendu', en: 'Never heard' },
+  'health.alarm': { fr: 'En alarme', en: 'In alarm' },
+
+  'detail.close': { fr: 'Fermer le détail (Échap)', en: 'Close the detail (Esc)' },
+  'detail.loading': { fr: 'Chargement…', en: 'Loading…' },
+  'detail.post': { fr: 'Poste', en: 'Post' },
+  'detail.commune': { fr: 'Commune', en: 'Commune' },
+  'detail.zone': { fr: 'Zone', en: 'Zone' },
+  'detail.category': { fr: 'Catégorie', en: 'Category' },
+  'detail.raised': { fr: 'Levé à', en: 'Raised at' },
+  'detail.acknowledgedAt': { fr: 'Acquitté à', en: 'Acknowledged at' },
+  'detail.escalation': { fr: 'Niveau d’escalade', en: 'Escalation level' },
+  'detail.alarms': { fr: 'Alarmes rattachées', en: 'Attached alarms' },
+  'detail.actions': { fr: 'Actions', en: 'Actions' },
+  'detail.acknowledge': { fr: 'Acquitter', en: 'Acknowledge' },
+  'detail.escalate': { fr: 'Escalader', en: 'Escalate' },
+  'detail.escalateReason': { fr: 'Motif de l’escalade', en: 'Reason for escalation' },
+  'detail.assign': { fr: 'Réaffecter', en: 'Reassign' },
+  'detail.assignTo': { fr: 'Réaffecter au poste', en: 'Reassign to post' },
+  'detail.hold': { fr: 'Mettre en attente', en: 'Put on hold' },
+  'detail.holdReason': { fr: 'Motif de la mise en attente', en: 'Reason for the hold' },
+  'detail.resume': { fr: 'Reprendre', en: 'Resume' },
+  'detail.resolve': { fr: 'Résoudre', en: 'Resolve' },
+  'detail.outcome': { fr: 'Issue', en: 'Outcome' },
+  'detail.resolveBlocked': { fr: 'Résolution impossible : {n} étape(s) de la fiche réflexe à faire ou à sauter.', en: 'Cannot resolve: {n} playbook step(s) still to do or skip.' },
+  'detail.resolveNeedsAck': { fr: 'Acquittez l’incident avant de le résoudre.', en: 'Acknowledge the incident before resolving it.' },
+  'detail.close.incident': { fr: 'Clore', en: 'Close' },
+  'detail.reopen': { fr: 'Rouvrir', en: 'Reopen' },
+  'detail.reopenReason': { fr: 'Motif de la réouverture', en: 'Reason for reopening' },
+  'detail.confirm': { fr: 'Valider', en: 'Confirm' },
+  'detail.cancel': { fr: 'Annuler', en: 'Cancel' },
+  'detail.reasonRequired': { fr: 'Un motif est obligatoire.', en: 'A reason is required.' },
+
+  'playbook.title': { fr: 'Fiche réflexe', en: 'Playbook' },
+  'playbook.progress': { fr: '{done} / {total} étapes réglées', en: '{done} / {total} steps settled' },
+  'playbook.done': { fr: 'Fait', en: 'Done' },
+  'playbook.markDone': { fr: 'Marquer fait', en: 'Mark done' },
+  'playbook.skip': { fr: 'Sauter', en: 'Skip' },
+  'playbook.skipReason': { fr: 'Motif pour sauter l’étape', en: 'Reason for skipping the step' },
+  'playbook.doneBy': { fr: 'Fait par {by} à {at}', en: 'Done by {by} at {at}' },
+  'playbook.skippedBy': { fr: 'Sauté par {by} à {at} : {reason}', en: 'Skipped by {by} at {at}: {reason}' },
+  'playbook.empty': { fr: 'Pas de fiche réflexe pour cette catégorie.', en: 'No playbook for this category.' },
+
+  'cameras.title': { fr: 'Caméras qui voient l’incident', en: 'Cameras that see the incident' },
+  'cameras.none': { fr: 'Aucune caméra ne couvre ce point.', en: 'No camera covers this point.' },
+  'cameras.distance': { fr: '{m} m', en: '{m} m' },
+  'cameras.snapshot': { fr: 'Image', en: 'Snapshot' },
+  'cameras.stream': { fr: 'Flux', en: 'Stream' },
+  'cameras.link': { fr: 'Rattacher', en: 'Link' },
+  'cameras.linked': { fr: 'Rattachée', en: 'Linked' },
+  'cameras.heading': { fr: 'Orientation {deg}° · champ {fov}° · portée {range} m', en: 'Heading {deg}° · field {fov}° · range {range} m' },
+
+  'units.title': { fr: 'Moyens disponibles les plus proches', en: 'Nearest available units' },
+  'units.dispatched': { fr: 'Moyens engagés', en: 'Units dispatched' },
+  'units.dispatch': { fr: 'Engager', en: 'Dispatch' },
+  'units.none': { fr: 'Aucun moyen disponible.', en: 'No unit available.' },
+  'units.noneDispatched': { fr: 'Aucun moyen engagé.', en: 'No unit dispatched.' },
+  'units.distance': { fr: '{km} km', en: '{km} km' },
+  'units.atHome': { fr: 'à sa base', en: 'at base' },
+  'units.available': { fr: 'Disponible', en: 'Available' },
+  'units.busy': { fr: 'Engagé sur {id}', en: 'Dispatched to {id}' },
+
+  'notes.title': { fr: 'Notes', en: 'Notes' },
+  'notes.label': { fr: 'Nouvelle note', en: 'New note' },
+  'notes.add': { fr: 'Ajouter la note', en: 'Add the note' },
+
+  'timeline.title': { fr: 'Main courante', en: 'Timeline' },
+  'timeline.created': { fr: 'Incident ouvert : {title}', en: 'Incident opened: {title}' },
+  'timeline.acknowledged': { fr: 'Acquitté', en: 'Acknowledged' },
+  'timeline.assigned': { fr: 'Réaffecté de {from} à {to}', en: 'Reassigned from {from} to {to}' },
+  'timeline.unit_dispatched': { fr: 'Moyen engagé : {unit}', en: 'Unit dispatched: {unit}' },
+  'timeline.note_added': { fr: 'Note : {text}', en: 'Note: {text}' },
+  'timeline.camera_linked': { fr: 'Caméra rattachée : {camera}', en: 'Camera linked: {camera}' },
+  'timeline.alarm_attached': { fr: 'Alarme rattachée : {message}', en: 'Alarm attached: {message}' },
+  'timeline.escalated': { fr: 'Escaladé au niveau {level} : {reason}', en: 'Escalated to level {level}: {reason}' },
+  'timeline.escalatedAuto': { fr: 'Escalade automatique au niveau {level} : {reason}', en: 'Automatic escalation to level {level}: {reason}' },
+  'timeline.held': { fr: 'Mis en attente : {reason}', en: 'Put on hold: {reason}' },
+  'timeline.resumed': { fr: 'Repris', en: 'Resumed' },
+  'timeline.step_completed': { fr: 'Étape faite : {step}', en: 'Step done: {step}' },
+  'timeline.step_skipped': { fr: 'Étape sautée : {step} ({reason})', en: 'Step skipped: {step} ({reason})' },
+  'timeline.resolved': { fr: 'Résolu : {outcome}', en: 'Resolved: {outcome}' },
+  'timeline.closed': { fr: 'Clos', en: 'Closed' },
+  'timeline.reopened': { fr: 'Rouvert : {reason}', en: 'Reopened: {reason}' },
+  'timeline.alarm.raised': { fr: 'Alarme levée : {message}', en: 'Alarm raised: {message}' },
+  'timeline.alarm.cleared': { fr: 'Alarme retombée ({rule})', en: 'Alarm cleared ({rule})' },
+  'timeline.alarm.shelved': { fr: 'Alarme mise de côté jusqu’à {until} : {reason}', en: 'Alarm shelved until {until}: {reason}' },
+  'timeline.alarm.unshelved': { fr: 'Alarme remise en service', en: 'Alarm unshelved' },
+  'timeline.other': { fr: 'Événement {kind}', en: 'Event {kind}' },
+  'timeline.empty': { fr: 'Rien d’inscrit.', en: 'Nothing logged.' },
+
+  'actor.operator': { fr: '{name}', en: '{name}' },
+  'actor.rule': { fr: 'règle {name}', en: 'rule {name}' },
+  'actor.system': { fr: 'système ({name})', en: 'system ({name})' },
+
+  'sensor.title': { fr: 'Capteur', en: 'Sensor' },
+  'sensor.kind': { fr: 'Type', en: 'Kind' },
+  'sensor.last': { fr: 'Dernière valeur', en: 'Last value' },
+  'sensor.observedAt': { fr: 'Mesurée à', en: 'Measured at' },
+  'sensor.state': { fr: 'État', en: 'State' },
+  'sensor.criticality': { fr: 'Criticité', en: 'Criticality' },
+  'sensor.period': { fr: 'Période attendue', en: 'Expected period' },
+  'sensor.chart': { fr: 'Dernières 24 h (moyenne par minute, min–max)', en: 'Last 24 h (mean per minute, min–max)' },
+  'sensor.noData': { fr: 'Aucune mesure sur 24 h.', en: 'No reading in 24 h.' },
+  'sensor.none': { fr: 'aucune', en: 'none' },
+  'sensor.alarms': { fr: 'Alarmes en cours', en: 'Standing alarms' },
+  'sensor.open': { fr: 'Voir le capteur', en: 'Open the sensor' },
+
+  'kind.river_level': { fr: 'Hauteur d’eau', en: 'River level' },
+  'kind.rainfall': { fr: 'Pluviométrie', en: 'Rainfall' },
+  'kind.smoke': { fr: 'Détecteur de fumée', en: 'Smoke detector' },
+  'kind.heat': { fr: 'Détecteur de chaleur', en: 'Heat detector' },
+  'kind.intrusion': { fr: 'Intrusion', en: 'Intrusion' },
+  'kind.traffic_flow': { fr: 'Débit de trafic', en: 'Traffic flow' },
+  'kind.crowd_count': { fr: 'Comptage de foule', en: 'Crowd count' },
+  'kind.air_quality': { fr: 'Qualité de l’air', en: 'Air quality' },
+  'kind.noise': { fr: 'Bruit', en: 'Noise' },
+  'kind.temperature': { fr: 'Température', en: 'Temperature' },
+
+  'map.label': { fr: 'Carte de la métropole', en: 'Map of the metropolis' },
+  'map.unavailable': { fr: 'Carte indisponible : ce navigateur n’offre pas WebGL. La file et le détail restent utilisables.', en: 'Map unavailable: this browser has no WebGL. The queue and the detail still work.' },
+  'map.cluster': { fr: '{n} éléments — cliquer pour zoomer', en: '{n} items — click to zoom in' },
+  'map.camera': { fr: 'Caméra', en: 'Camera' },
+  'map.unit': { fr: 'Moyen', en: 'Unit' },
+  'map.incident': { fr: 'Incident', en: 'Incident' },
+  'map.open': { fr: 'Ouvrir', en: 'Open' },
+  'map.legend': { fr: 'Légende', en: 'Legend' },
+  'map.layers': { fr: 'Couches', en: 'Layers' },
+  'map.layer.sensors': { fr: 'Capteurs', en: 'Sensors' },
+  'map.layer.cameras': { fr: 'Caméras et champs de vision', en: 'Cameras and fields of view' },
+  'map.layer.units': { fr: 'Moyens', en: 'Units' },
+  'map.layer.zones': { fr: 'Zones', en: 'Zones' },
+
+  'sup.title': { fr: 'Supervision des alarmes', en: 'Alarm supervision' },
+  'sup.rate': { fr: 'Alarmes par poste (10 dernières minutes)', en: 'Alarms per post (last 10 minutes)' },
+  'sup.rateChart': { fr: 'Diagramme : alarmes des 10 dernières minutes par poste ; seuil d’inondation {threshold}', en: 'Chart: alarms in the last 10 minutes per post; flood threshold {threshold}' },
+  'sup.threshold': { fr: 'seuil {n}', en: 'threshold {n}' },
+  'sup.flooded': { fr: 'Inondation d’alarmes', en: 'Alarm flood' },
+  'sup.post': { fr: 'Poste', en: 'Post' },
+  'sup.alarms10': { fr: 'Alarmes / 10 min', en: 'Alarms / 10 min' },
+  'sup.unack': { fr: 'Non acquittés', en: 'Unacknowledged' },
+  'sup.standingCol': { fr: 'En cours', en: 'Standing' },
+  'sup.tta': { fr: 'Délai d’acquittement (médiane)', en: 'Time to acknowledge (median)' },
+  'sup.standing': { fr: 'Alarmes en cours', en: 'Standing alarms' },
+  'sup.shelved': { fr: 'Alarmes mises de côté', en: 'Shelved alarms' },
+  'sup.noneStanding': { fr: 'Aucune alarme en cours.', en: 'No standing alarm.' },
+  'sup.noneShelved': { fr: 'Aucune alarme mise de côté.', en: 'No shelved alarm.' },
+  'sup.shelvedFlag': { fr: 'mise de côté', en: 'shelved' },
+  'sup.shelfUntil': { fr: 'jusqu’à {until}, par {by} : {reason}', en: 'until {until}, by {by}: {reason}' },
+  'sup.chattering': { fr: 'Alarmes bavardes', en: 'Chattering alarms' },
+  'sup.totals': { fr: '{raised} levées · {cleared} retombées depuis le démarrage', en: '{raised} raised · {cleared} cleared since start' },
+  'sup.refresh': { fr: 'Actualiser', en: 'Refresh' },
+
+  'help.title': { fr: 'Raccourcis clavier', en: 'Keyboard shortcuts' },
+  'help.next': { fr: 'Incident suivant de la file', en: 'Next incident in the queue' },
+  'help.prev': { fr: 'Incident précédent de la file', en: 'Previous incident in the queue' },
+  'help.ack': { fr: 'Acquitter l’incident sélectionné', en: 'Acknowledge the selected incident' },
+  'help.mute': { fr: 'Couper / rétablir l’alerte sonore', en: 'Mute / unmute the audible alert' },
+  'help.theme': { fr: 'Thème clair / sombre', en: 'Light / dark theme' },
+  'help.lang': { fr: 'Français / anglais', en: 'French / English' },
+  'help.sup': { fr: 'File / supervision', en: 'Queue / supervision' },
+  'help.focusMap': { fr: 'Centrer la carte sur l’incident', en: 'Centre the map on the incident' },
+  'help.esc': { fr: 'Fermer le détail ou cette aide', en: 'Close the detail or this help' },
+  'help.help': { fr: 'Afficher cette aide', en: 'Show this help' },
+  'help.close': { fr: 'Fermer', en: 'Close' },
+
+  'toast.error': { fr: 'Refusé ({code}) : {message}', en: 'Refused ({code}): {message}' },
+  'toast.network': { fr: 'Le serveur ne répond pas.', en: 'The server does not answer.' },
+  'toast.newP1': { fr: 'Nouvel incident P1 : {title}', en: 'New P1 incident: {title}' },
+  'toast.done': { fr: 'Enregistré.', en: 'Recorded.' },
+
+  'time.justNow': { fr: 'à l’instant', en: 'just now' },
+  'time.minutes': { fr: '{n} min', en: '{n} min' },
+  'time.seconds': { fr: '{n} s', en: '{n} s' },
+  'time.days': { fr: '{d} j {h} h', en: '{d} d {h} h' },
+} as const satisfies Record<string, Record<Lang, string>>;
+
+export type Key = keyof typeof table;
+
+let current: Lang = 'fr';
+const listeners = new Set<(lang: Lang) => void>();
+
+export function lang(): Lang {
+  return current;
+}
+
+export function setLang(next: Lang): void {
+  if (next === current) return;
+  current = next;
+  for (const listener of listeners) listener(next);
+}
+
+export function onLangChange(listener: (lang: Lang) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** The placeholders (`{name}`) of a string, sorted. */
+export function placeholders(text: string): string[] {
+  return [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '').sort();
+}
+
+export function format(text: string, vars?: Record<string, string | number>): string {
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
+
+/** The text of `key` in the current language (or `in`). */
+export function t(key: Key, vars?: Record<string, string | number>, inLang: Lang = current): string {
+  const entry = table[key] as Record<Lang, string> | undefined;
+  if (!entry) return key;
+  return format(entry[inLang] ?? entry.fr, vars);
+}
+
+/** Picks the French or English member of a pair such as `title_fr` / `title_en`. */
+export function pick<T extends Record<string, unknown>>(item: T, base: string, inLang: Lang = current): string {
+  const value = item[`${base}_${inLang}`] ?? item[`${base}_fr`] ?? item[base];
+  return typeof value === 'string' ? value : '';
+}

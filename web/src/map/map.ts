@@ -1,0 +1,435 @@
+// The live map (MapLibre GL). No online tiles, fonts or sprites: the basemap is the city's own
+// GeoJSON (communes, zones) on a plain background, and every marker is a circle or an icon
+// drawn here, so no glyphs are needed.
+
+import maplibregl, {
+  type GeoJSONSource,
+  type MapGeoJSONFeature,
+  type MapLayerMouseEvent,
+  type StyleSpecification,
+} from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { t } from '../i18n';
+import { THEMES, type Palette, type ThemeName } from '../theme';
+import type { FeatureCollection } from '../types';
+import { bbox, cityLayer } from './features';
+
+export interface MapCallbacks {
+  onIncident: (id: number) => void;
+  /** Builds the popup's content for a clicked feature. */
+  popup: (layer: 'sensor' | 'camera' | 'unit' | 'incident', id: string) => HTMLElement | null;
+}
+
+type LayerGroup = 'sensors' | 'cameras' | 'units' | 'zones';
+
+const GROUP_LAYERS: Record<LayerGroup, string[]> = {
+  sensors: ['sensors-cluster', 'sensors-point'],
+  cameras: ['fov-fill', 'fov-line', 'cameras-cluster', 'cameras-point'],
+  units: ['units-symbol'],
+  zones: ['zones-fill', 'zones-line'],
+};
+
+const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
+
+function priorityColor(palette: Palette): maplibregl.ExpressionSpecification {
+  return ['match', ['get', 'priority'], 'p1', palette.p1, 'p2', palette.p2, 'p3', palette.p3, palette.p4];
+}
+
+/** A diamond, as a signed-distance-field-free alpha mask tinted by `icon-color`. */
+function diamondIcon(size = 22): ImageData {
+  const canvas = document.createElement('canvas');
+  canvas.width = size;
+  canvas.height = size;
+  const context = canvas.getContext('2d');
+  if (!context) return new ImageData(size, size);
+  const half = size / 2;
+  context.fillStyle = '#000';
+  context.beginPath();
+  context.moveTo(half, 1);
+  context.lineTo(size - 1, half);
+  context.lineTo(half, size - 1);
+  context.lineTo(1, half);
+  context.closePath();
+  context.fill();
+  return context.getImageData(0, 0, size, size);
+}
+
+export class CityMap {
+  readonly map: maplibregl.Map;
+  private palette: Palette;
+  private loaded = false;
+  private readonly pending = new Map<string, FeatureCollection>();
+  private readonly data = new Map<string, FeatureCollection>();
+  private pulsing = false;
+  private hasUnack = false;
+  private lastPulse = 0;
+  private popup: maplibregl.Popup | null = null;
+  private fitted = false;
+  private readonly reducedMotion: boolean;
+  readonly ready: Promise<void>;
+
+  constructor(
+    container: HTMLElement,
+    theme: ThemeName,
+    private readonly callbacks: MapCallbacks,
+    center: [number, number] = [5.0415, 47.3215],
+  ) {
+    this.palette = THEMES[theme];
+    this.reducedMotion = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+    const style: StyleSpecification = {
+      version: 8,
+      sources: {},
+      layers: [{ id: 'background', type: 'background', paint: { 'background-color': this.palette.mapBg } }],
+    };
+    this.map = new maplibregl.Map({
+      container,
+      style,
+      center,
+      zoom: 11,
+      attributionControl: false,
+      dragRotate: false,
+      pitchWithRotate: false,
+      maxPitch: 0,
+      fadeDuration: 0,
+    });
+    this.map.touchZoomRotate.disableRotation();
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+    this.ready = new Promise((resolve) => {
+      this.map.on('load', () => {
+        this.setup();
+        this.loaded = true;
+        for (const [id, collection] of this.pending) this.source(id)?.setData(collection as GeoJSON.FeatureCollection);
+        this.pending.clear();
+        resolve();
+      });
+    });
+  }
+
+  private source(id: string): GeoJSONSource | undefined {
+    return this.map.getSource(id) as GeoJSONSource | undefined;
+  }
+
+  private setup(): void {
+    const map = this.map;
+    const p = this.palette;
+    map.addImage('vigie-unit', diamondIcon(), { sdf: true });
+    map.addSource('city', { type: 'geojson', data: EMPTY as GeoJSON.FeatureCollection });
+    map.addSource('fov', { type: 'geojson', data: EMPTY as GeoJSON.FeatureCollection });
+    map.addSource('cameras', {
+      type: 'geojson',
+      data: EMPTY as GeoJSON.FeatureCollection,
+      cluster: true,
+      clusterRadius: 40,
+      clusterMaxZoom: 14,
+    });
+    map.addSource('sensors', {
+      type: 'geojson',
+      data: EMPTY as GeoJSON.FeatureCollection,
+      cluster: true,
+      clusterRadius: 40,
+      clusterMaxZoom: 14,
+      clusterProperties: { alarm: ['+', ['case', ['==', ['get', 'state'], 'alarm'], 1, 0]] },
+    });
+    map.addSource('units', { type: 'geojson', data: EMPTY as GeoJSON.FeatureCollection });
+    map.addSource('incidents', { type: 'geojson', data: EMPTY as GeoJSON.FeatureCollection });
+
+    map.addLayer({ id: 'communes-fill', type: 'fill', source: 'city', filter: ['==', ['get', 'layer'], 'commune'], paint: { 'fill-color': p.communeFill, 'fill-opacity': 0.7 } });
+    map.addLayer({ id: 'communes-line', type: 'line', source: 'city', filter: ['==', ['get', 'layer'], 'commune'], paint: { 'line-color': p.communeLine, 'line-width': 1.2 } });
+    map.addLayer({
+      id: 'zones-fill',
+      type: 'fill',
+      source: 'city',
+      filter: ['all', ['==', ['get', 'layer'], 'zone'], ['==', ['geometry-type'], 'Polygon']],
+      paint: { 'fill-color': p.zoneLine, 'fill-opacity': 0.12 },
+    });
+    map.addLayer({
+      id: 'zones-line',
+      type: 'line',
+      source: 'city',
+      filter: ['==', ['get', 'layer'], 'zone'],
+      paint: {
+        'line-color': ['match', ['get', 'kind'], 'river', p.river, p.zoneLine],
+        'line-width': ['match', ['get', 'kind'], 'river', 4, 'riverside_road', 2, 'main_road', 2, 1],
+        'line-dasharray': [2, 1],
+      },
+    });
+    map.addLayer({ id: 'fov-fill', type: 'fill', source: 'fov', minzoom: 13.5, paint: { 'fill-color': p.fov, 'fill-opacity': 0.14 } });
+    map.addLayer({ id: 'fov-line', type: 'line', source: 'fov', minzoom: 14.5, paint: { 'line-color': p.fov, 'line-opacity': 0.5, 'line-width': 0.8 } });
+    map.addLayer({
+      id: 'posts',
+      type: 'circle',
+      source: 'city',
+      filter: ['==', ['get', 'layer'], 'post'],
+      paint: { 'circle-radius': 5, 'circle-color': p.accent, 'circle-stroke-color': p.markerStroke, 'circle-stroke-width': 2 },
+    });
+    map.addLayer({
+      id: 'cameras-cluster',
+      type: 'circle',
+      source: 'cameras',
+      filter: ['has', 'point_count'],
+      paint: {
+        'circle-color': p.camera,
+        'circle-opacity': 0.55,
+        'circle-radius': ['step', ['get', 'point_count'], 7, 10, 10, 50, 14, 200, 18],
+        'circle-stroke-color': p.camera,
+        'circle-stroke-width': 1,
+      },
+    });
+    map.addLayer({
+      id: 'cameras-point',
+      type: 'circle',
+      source: 'cameras',
+      filter: ['!', ['has', 'point_count']],
+      paint: { 'circle-color': p.camera, 'circle-radius': 4, 'circle-stroke-color': p.markerStroke, 'circle-stroke-width': 1 },
+    });
+    map.addLayer({
+      id: 'sensors-cluster',
+      type: 'circle',
+      source: 'sensors',
+      filter: ['has', 'point_count'],
+      paint: {
+        'circle-color': ['case', ['>', ['get', 'alarm'], 0], p.sensorAlarm, p.cluster],
+        'circle-opacity': 0.85,
+        'circle-radius': ['step', ['get', 'point_count'], 8, 10, 11, 50, 15, 200, 20],
+        'circle-stroke-color': p.markerStroke,
+        'circle-stroke-width': 1.5,
+      },
+    });
+    map.addLayer({
+      id: 'sensors-point',
+      type: 'circle',
+      source: 'sensors',
+      filter: ['!', ['has', 'point_count']],
+      paint: {
+        'circle-color': ['match', ['get', 'state'], 'alarm', p.sensorAlarm, 'ok', p.sensorOk, 'silent', p.sensorSilent, p.sensorNever],
+        'circle-radius': ['match', ['get', 'state'], 'alarm', 7, 5],
+        'circle-stroke-color': p.markerStroke,
+        'circle-stroke-width': 1.5,
+      },
+    });
+    map.addLayer({
+      id: 'units-symbol',
+      type: 'symbol',
+      source: 'units',
+      layout: { 'icon-image': 'vigie-unit', 'icon-allow-overlap': true, 'icon-ignore-placement': true, 'icon-size': 0.8 },
+      paint: { 'icon-color': ['case', ['get', 'available'], p.unit, p.unitBusy], 'icon-halo-color': p.markerStroke, 'icon-halo-width': 1 },
+    });
+    map.addLayer({
+      id: 'incidents-halo',
+      type: 'circle',
+      source: 'incidents',
+      filter: ['==', ['get', 'unack'], true],
+      paint: {
+        'circle-color': priorityColor(p),
+        'circle-opacity': 0.35,
+        'circle-radius': 18,
+        'circle-stroke-color': priorityColor(p),
+        'circle-stroke-width': 2,
+        'circle-stroke-opacity': 0.6,
+      },
+    });
+    map.addLayer({
+      id: 'incidents-circle',
+      type: 'circle',
+      source: 'incidents',
+      layout: { 'circle-sort-key': ['get', 'order'] },
+      paint: {
+        'circle-color': priorityColor(p),
+        'circle-radius': ['match', ['get', 'priority'], 'p1', 10, 'p2', 9, 8],
+        'circle-stroke-color': p.markerStroke,
+        'circle-stroke-width': 2,
+        'circle-opacity': ['match', ['get', 'status'], 'resolved', 0.45, 'closed', 0.3, 1],
+      },
+    });
+    map.addLayer({
+      id: 'incidents-selected',
+      type: 'circle',
+      source: 'incidents',
+      filter: ['==', ['get', 'selected'], true],
+      paint: { 'circle-radius': 15, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': p.focus, 'circle-stroke-width': 3 },
+    });
+
+    // Clusters draw no count (no fonts are loaded): hovering tells it, clicking zooms in.
+    const hint = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'vigie-hint', offset: 12 });
+    for (const layer of ['sensors-cluster', 'cameras-cluster']) {
+      map.on('click', layer, (event) => void this.zoomCluster(event, layer === 'sensors-cluster' ? 'sensors' : 'cameras'));
+      map.on('mousemove', layer, (event) => {
+        const count = Number(event.features?.[0]?.properties?.point_count ?? 0);
+        hint.setLngLat(event.lngLat).setText(CityMap.clusterLabel(count)).addTo(map);
+      });
+      map.on('mouseleave', layer, () => hint.remove());
+    }
+    const clickable: [string, 'sensor' | 'camera' | 'unit' | 'incident'][] = [
+      ['incidents-circle', 'incident'],
+      ['units-symbol', 'unit'],
+      ['sensors-point', 'sensor'],
+      ['cameras-point', 'camera'],
+    ];
+    for (const [layer] of [...clickable, ['sensors-cluster'], ['cameras-cluster']]) {
+      map.on('mouseenter', layer as string, () => (map.getCanvas().style.cursor = 'pointer'));
+      map.on('mouseleave', layer as string, () => (map.getCanvas().style.cursor = ''));
+    }
+    // One handler for every clickable layer, so the topmost feature wins.
+    map.on('click', (event) => {
+      const layers = clickable.map(([layer]) => layer).filter((layer) => map.getLayer(layer));
+      const features = map.queryRenderedFeatures(event.point, { layers });
+      const top = features[0];
+      if (!top) return;
+      const kind = clickable.find(([layer]) => layer === top.layer.id)?.[1];
+      if (!kind) return;
+      const id = String(top.properties?.id ?? '');
+      if (kind === 'incident') this.callbacks.onIncident(Number(id));
+      this.openPopup(kind, id, (top.geometry as GeoJSON.Point).coordinates as [number, number]);
+    });
+  }
+
+  private async zoomCluster(event: MapLayerMouseEvent, sourceId: string): Promise<void> {
+    const feature = event.features?.[0] as MapGeoJSONFeature | undefined;
+    if (!feature) return;
+    const clusterId = feature.properties?.cluster_id as number | undefined;
+    if (clusterId === undefined) return;
+    const zoom = await this.source(sourceId)?.getClusterExpansionZoom(clusterId);
+    if (zoom === undefined) return;
+    this.map.easeTo({ center: (feature.geometry as GeoJSON.Point).coordinates as [number, number], zoom: zoom + 0.2 });
+  }
+
+  openPopup(kind: 'sensor' | 'camera' | 'unit' | 'incident', id: string, at: [number, number]): void {
+    const content = this.callbacks.popup(kind, id);
+    if (!content) return;
+    this.popup?.remove();
+    this.popup = new maplibregl.Popup({ closeButton: true, closeOnClick: true, maxWidth: '320px', className: 'vigie-popup' })
+      .setLngLat(at)
+      .setDOMContent(content)
+      .addTo(this.map);
+  }
+
+  closePopup(): void {
+    this.popup?.remove();
+    this.popup = null;
+  }
+
+  setData(id: 'sensors' | 'cameras' | 'units' | 'incidents' | 'fov' | 'city', collection: FeatureCollection): void {
+    this.data.set(id, collection);
+    if (!this.loaded) {
+      this.pending.set(id, collection);
+      return;
+    }
+    this.source(id)?.setData(collection as GeoJSON.FeatureCollection);
+  }
+
+  /** The city's static layers: communes, zones, posts, cameras and their fields of view. */
+  setCity(city: FeatureCollection): void {
+    this.setData('city', cityLayer(city, 'commune', 'zone', 'post'));
+    this.setData('fov', cityLayer(city, 'camera_fov'));
+    this.setData('cameras', cityLayer(city, 'camera'));
+    if (!this.fitted) {
+      const box = bbox(cityLayer(city, 'commune'));
+      if (box) {
+        this.fitted = true;
+        this.map.fitBounds(box, { padding: 20, animate: false });
+      }
+    }
+  }
+
+  setIncidents(collection: FeatureCollection): void {
+    this.setData('incidents', collection);
+    this.hasUnack = collection.features.some((feature) => feature.properties.unack === true);
+    if (this.hasUnack && !this.pulsing && !this.reducedMotion) {
+      this.pulsing = true;
+      requestAnimationFrame(this.pulse);
+    }
+  }
+
+  /** New, unacknowledged incidents pulse: the halo grows and fades, about 20 times a second. */
+  private pulse = (now: number): void => {
+    if (!this.hasUnack) {
+      this.pulsing = false;
+      if (this.loaded && this.map.getLayer('incidents-halo')) {
+        this.map.setPaintProperty('incidents-halo', 'circle-radius', 18);
+      }
+      return;
+    }
+    if (this.loaded && now - this.lastPulse > 50 && this.map.getLayer('incidents-halo')) {
+      this.lastPulse = now;
+      const phase = (now % 1400) / 1400;
+      this.map.setPaintProperty('incidents-halo', 'circle-radius', 10 + phase * 18);
+      this.map.setPaintProperty('incidents-halo', 'circle-opacity', 0.45 * (1 - phase));
+      this.map.setPaintProperty('incidents-halo', 'circle-stroke-opacity', 0.8 * (1 - phase));
+    }
+    requestAnimationFrame(this.pulse);
+  };
+
+  setGroupVisible(group: LayerGroup, visible: boolean): void {
+    const apply = () => {
+      for (const layer of GROUP_LAYERS[group]) {
+        if (this.map.getLayer(layer)) this.map.setLayoutProperty(layer, 'visibility', visible ? 'visible' : 'none');
+      }
+    };
+    if (this.loaded) apply();
+    else void this.ready.then(apply);
+  }
+
+  setTheme(theme: ThemeName): void {
+    this.palette = THEMES[theme];
+    if (!this.loaded) return;
+    const p = this.palette;
+    const paint: [string, string, unknown][] = [
+      ['background', 'background-color', p.mapBg],
+      ['communes-fill', 'fill-color', p.communeFill],
+      ['communes-line', 'line-color', p.communeLine],
+      ['zones-fill', 'fill-color', p.zoneLine],
+      ['zones-line', 'line-color', ['match', ['get', 'kind'], 'river', p.river, p.zoneLine]],
+      ['fov-fill', 'fill-color', p.fov],
+      ['fov-line', 'line-color', p.fov],
+      ['posts', 'circle-color', p.accent],
+      ['posts', 'circle-stroke-color', p.markerStroke],
+      ['cameras-cluster', 'circle-color', p.camera],
+      ['cameras-cluster', 'circle-stroke-color', p.camera],
+      ['cameras-point', 'circle-color', p.camera],
+      ['cameras-point', 'circle-stroke-color', p.markerStroke],
+      ['sensors-cluster', 'circle-color', ['case', ['>', ['get', 'alarm'], 0], p.sensorAlarm, p.cluster]],
+      ['sensors-cluster', 'circle-stroke-color', p.markerStroke],
+      ['sensors-point', 'circle-color', ['match', ['get', 'state'], 'alarm', p.sensorAlarm, 'ok', p.sensorOk, 'silent', p.sensorSilent, p.sensorNever]],
+      ['sensors-point', 'circle-stroke-color', p.markerStroke],
+      ['units-symbol', 'icon-color', ['case', ['get', 'available'], p.unit, p.unitBusy]],
+      ['units-symbol', 'icon-halo-color', p.markerStroke],
+      ['incidents-halo', 'circle-color', priorityColor(p)],
+      ['incidents-halo', 'circle-stroke-color', priorityColor(p)],
+      ['incidents-circle', 'circle-color', priorityColor(p)],
+      ['incidents-circle', 'circle-stroke-color', p.markerStroke],
+      ['incidents-selected', 'circle-stroke-color', p.focus],
+    ];
+    for (const [layer, property, value] of paint) {
+      if (this.map.getLayer(layer)) this.map.setPaintProperty(layer, property, value);
+    }
+  }
+
+  focusOn(position: { lon: number; lat: number }, minZoom = 15): void {
+    this.map.easeTo({ center: [position.lon, position.lat], zoom: Math.max(this.map.getZoom(), minZoom), duration: 600 });
+  }
+
+  /** Resizes after the layout changed (detail panel opened or closed). */
+  resize(): void {
+    this.map.resize();
+  }
+
+  /** The ids of the features MapLibre holds in a source's loaded tiles (for tests and checks). */
+  sourceFeatureIds(sourceId: string): string[] {
+    if (!this.loaded || !this.map.getSource(sourceId)) return [];
+    const ids = new Set<string>();
+    for (const feature of this.map.querySourceFeatures(sourceId)) {
+      if (feature.properties?.id !== undefined) ids.add(String(feature.properties.id));
+    }
+    return [...ids];
+  }
+
+  /** The last data given for a source. */
+  dataOf(sourceId: string): FeatureCollection | undefined {
+    return this.data.get(sourceId);
+  }
+
+  static clusterLabel(count: number): string {
+    return t('map.cluster', { n: count });
+  }
+}
