@@ -16,6 +16,7 @@ import { type ThemeName, applyTheme } from './theme';
 import type { Camera, Category, Command, FeatureCollection, Incident, Kpis, Post, SensorEntry, VigieEvent } from './types';
 import { IncidentDetailView } from './ui/detail';
 import { h, replaceChildren } from './ui/dom';
+import { icon } from './ui/icons';
 import { showHelp } from './ui/help';
 import { toast } from './ui/modal';
 import { QueueView } from './ui/queue';
@@ -126,6 +127,7 @@ export class ConsoleApp {
         this.cameras.set(String(props.id), { ...(props as unknown as Camera), lon, lat });
       }
     }
+    this.renderHeader();
     this.queue.renderFilters();
     await this.loadSnapshot();
     this.timings.data = performance.now();
@@ -411,12 +413,12 @@ export class ConsoleApp {
             'aria-keyshortcuts': 'M',
             onclick: () => this.toggleMute(),
           },
-          muted ? '🔇' : '🔊',
+          icon(muted ? 'muted' : 'sound'),
         ),
         h(
           'button',
           { type: 'button', class: 'btn btn-icon', id: 'theme-toggle', 'data-focus': 'theme', 'aria-label': t('header.theme'), title: t('header.theme'), 'aria-keyshortcuts': 'T', onclick: () => this.toggleTheme() },
-          this.theme === 'dark' ? '☀' : '☾',
+          icon(this.theme === 'dark' ? 'sun' : 'moon'),
         ),
         h(
           'button',
@@ -667,7 +669,7 @@ export class ConsoleApp {
     this.alerter.muted = !this.alerter.muted;
     saveMuted(this.alerter.muted);
     this.renderHeader();
-    toast(this.alerter.muted ? t('header.unmute') : t('header.mute'));
+    toast(this.alerter.muted ? t('toast.muted') : t('toast.unmuted'));
   }
 
   toggleTheme(): void {

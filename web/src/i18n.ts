@@ -246,6 +246,8 @@ export const table = {
   'toast.network': { fr: 'Le serveur ne répond pas.', en: 'The server does not answer.' },
   'toast.newP1': { fr: 'Nouvel incident P1 : {title}', en: 'New P1 incident: {title}' },
   'toast.done': { fr: 'Enregistré.', en: 'Recorded.' },
+  'toast.muted': { fr: 'Alerte sonore coupée.', en: 'Audible alert muted.' },
+  'toast.unmuted': { fr: 'Alerte sonore rétablie.', en: 'Audible alert on.' },
 
   'time.justNow': { fr: 'à l’instant', en: 'just now' },
   'time.minutes': { fr: '{n} min', en: '{n} min' },

@@ -74,6 +74,8 @@ export class LiveStream {
 
   stop(): void {
     this.stopped = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer as ReturnType<typeof setTimeout>);
+    this.retryTimer = null;
     this.source?.close();
     this.source = null;
   }

@@ -291,7 +291,7 @@ export type Command =
 export interface GeoJsonFeature {
   type: 'Feature';
   geometry: { type: string; coordinates: unknown };
-  properties: Record<string, unknown> & { layer?: string; id?: string };
+  properties: Record<string, unknown> & { layer?: string; id?: string | number };
 }
 
 export interface FeatureCollection {

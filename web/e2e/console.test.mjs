@@ -1,0 +1,213 @@
+// End-to-end: the console in Chromium against a real `vigie serve` with the demo city.
+// An operator of the public-buildings post logs in, a smoke reading raises a fire incident,
+// the incident shows on the map and in the queue within 2 s, the operator acknowledges it,
+// works the playbook (Resolve stays disabled until every step is settled), resolves it, and
+// switches the console to English.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { WEB_DIR, api, consoleUrl, launchBrowser, startServer } from './harness.mjs';
+
+const SHOTS = join(WEB_DIR, 'e2e', 'screenshots');
+const POST = 'batiments-publics';
+const OPERATOR = 'alice';
+
+let server;
+let site;
+let browser;
+let page;
+const consoleErrors = [];
+
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+async function incidentIdFromQueue() {
+  const id = await page.locator('#queue-list [data-incident-id]').first().getAttribute('data-incident-id');
+  return Number(id);
+}
+
+describe('operator console', { timeout: 120_000 }, () => {
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startServer();
+    site = await consoleUrl(server);
+    console.log(`# server ${server.url}; console ${site.mode}`);
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await server?.stop();
+  });
+
+  test('the login screen says it is a development login', async () => {
+    await page.goto(site.url);
+    const banner = page.getByTestId('dev-login');
+    await banner.waitFor();
+    const text = await banner.textContent();
+    assert.match(text, /connexion de développement/i);
+    assert.match(text, /development login/i);
+    await shot('01-login');
+  });
+
+  test('an operator of the public-buildings post logs in', async () => {
+    await page.getByLabel('Identifiant de l’opérateur').fill(OPERATOR);
+    await page.getByLabel('Poste de commandement').selectOption(POST);
+    await page.getByRole('button', { name: 'Prendre le poste' }).click();
+    await page.waitForFunction(() => window.vigie?.ready === true);
+    await page.locator('[data-testid="live"][data-state="live"]').waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByTestId('operator').textContent(), OPERATOR);
+    assert.equal(await page.getByTestId('post').textContent(), 'Bâtiments publics');
+    const session = await page.evaluate(() => JSON.parse(localStorage.getItem('vigie.session')));
+    assert.deepEqual(session, { login: OPERATOR, post: POST });
+    // The map is up with the city: wait until MapLibre has loaded its style.
+    await page.waitForFunction(() => window.vigie.app?.map?.map.isStyleLoaded() === true, null, { timeout: 20_000 });
+  });
+
+  test('a smoke reading shows a fire incident on the map and in the queue within 2 s', async () => {
+    const started = Date.now();
+    await api(server, 'POST', '/api/observations', {
+      observations: [{ sensor_id: 'smoke-bibliotheque-01', time: Date.now(), value: 1 }],
+    });
+    const row = page.locator('#queue-list [data-incident-id]').first();
+    await row.waitFor({ timeout: 2000 });
+    await page.waitForFunction(() => (window.vigie.app?.mapIncidentIds() ?? []).length > 0, null, { timeout: Math.max(100, 2000 - (Date.now() - started)) });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 2000, `incident took ${elapsed} ms to show`);
+    const id = await incidentIdFromQueue();
+    assert.deepEqual(await page.evaluate(() => window.vigie.app.mapIncidentIds()), [id]);
+    assert.match(await row.textContent(), /Pré-alarme fumée/);
+    assert.match(await row.textContent(), /Non acquitté/);
+    assert.match(await page.getByTestId('queue-counts').textContent(), /1 incidents · 1 non acquittés/);
+    console.log(`# incident ${id} on the map and in the queue after ${elapsed} ms`);
+    await shot('02-incident-raised');
+  });
+
+  test('the operator opens and acknowledges it (keyboard: J then A)', async () => {
+    await page.locator('body').press('j');
+    const detail = page.locator('article.detail[data-incident-id]');
+    await detail.waitFor();
+    await page.getByRole('heading', { name: /Fiche réflexe/ }).waitFor();
+    const resolve = page.locator('[data-action="resolve"]');
+    assert.equal(await resolve.isDisabled(), true, 'Resolve is disabled while open');
+    // The cameras that see the library, nearest first.
+    await page.locator('.cameras li[data-camera-id]').first().waitFor();
+    await page.locator('body').press('a');
+    await page.locator('[data-testid="detail-status"]', { hasText: 'Acquitté' }).waitFor();
+    const id = await incidentIdFromQueue();
+    const { incident } = await api(server, 'GET', `/api/incidents/${id}`);
+    assert.equal(incident.status, 'acknowledged');
+    await page.locator('.timeline li', { hasText: OPERATOR }).first().waitFor();
+  });
+
+  test('Resolve stays disabled until every playbook step is done or skipped', async () => {
+    const resolve = page.locator('[data-action="resolve"]');
+    const steps = page.locator('.steps li[data-step-id]');
+    const count = await steps.count();
+    assert.ok(count >= 2, 'the fire playbook has several steps');
+    for (let index = 0; index < count; index += 1) {
+      assert.equal(await resolve.isDisabled(), true, `Resolve disabled with ${count - index} step(s) left`);
+      const step = steps.nth(index);
+      if (index === count - 1) {
+        await step.locator('[data-step-action="skip"]').click();
+        const dialog = page.locator('dialog[open]');
+        await dialog.getByLabel('Motif pour sauter l’étape').fill('Bilan fait par les pompiers');
+        await dialog.getByRole('button', { name: 'Valider' }).click();
+        await step.locator('.step-status', { hasText: 'Sauté par alice' }).waitFor();
+      } else {
+        await step.locator('[data-step-action="done"]').click();
+        await step.locator('.step-status', { hasText: 'Fait par alice' }).waitFor();
+      }
+    }
+    await page.waitForFunction(() => document.querySelector('[data-action="resolve"]')?.disabled === false);
+    await shot('03-playbook-settled');
+  });
+
+  test('resolving works and is logged under the operator', async () => {
+    await page.getByLabel('Issue').selectOption('confirmed');
+    await page.locator('[data-action="resolve"]').click();
+    await page.locator('[data-testid="detail-status"]', { hasText: 'Résolu' }).waitFor();
+    const id = Number(await page.locator('article.detail').getAttribute('data-incident-id'));
+    const { incident, timeline } = await api(server, 'GET', `/api/incidents/${id}`);
+    assert.equal(incident.status, 'resolved');
+    assert.equal(incident.outcome, 'confirmed');
+    const actors = timeline.filter((event) => event.body.incident).map((event) => event.body.incident.actor);
+    assert.ok(actors.includes('operator:alice'));
+    // Resolved incidents leave the active queue.
+    await page.locator('#queue-list [data-incident-id]').first().waitFor({ state: 'detached' });
+    await shot('04-resolved');
+  });
+
+  test('a new P1 incident sounds the alert, and M mutes it', async () => {
+    const before = await page.evaluate(() => window.vigie.app.alerter.beeps);
+    await api(server, 'POST', '/api/incidents', { category: 'fire', title: 'Feu de poubelle, parvis', priority: 'p1', post: POST, position: { lon: 5.0415, lat: 47.3215 } }, 'bob');
+    await page.waitForFunction((count) => window.vigie.app.alerter.beeps === count + 1, before);
+    await page.locator('.toast-alert', { hasText: 'Nouvel incident P1' }).waitFor();
+    await page.locator('#queue-list .row.unack .badge-p1').first().waitFor();
+    await page.locator('body').press('m');
+    assert.equal(await page.evaluate(() => window.vigie.app.alerter.muted), true);
+    await api(server, 'POST', '/api/incidents', { category: 'fire', title: 'Deuxième feu', priority: 'p1', post: POST }, 'bob');
+    await page.locator('#queue-list [data-incident-id]').nth(1).waitFor();
+    assert.equal(await page.evaluate(() => window.vigie.app.alerter.beeps), before + 1);
+    await page.locator('body').press('m');
+    await shot('05-p1-alert');
+  });
+
+  test('the supervision tab shows the alarm rate per post', async () => {
+    await page.getByRole('tab', { name: 'Supervision' }).click();
+    await page.getByTestId('rate-chart').waitFor();
+    const bars = await page.locator('[data-testid="rate-chart"] g[data-post]').count();
+    assert.equal(bars, 6);
+    await shot('06-supervision');
+    await page.getByRole('tab', { name: 'File d’incidents' }).click();
+  });
+
+  test('a sensor opens with its 24-hour chart', async () => {
+    await page.evaluate(() => window.vigie.app.openSensor('smoke-bibliotheque-01'));
+    await page.locator('article.sensor-detail svg.chart').waitFor();
+    assert.equal(await page.getByTestId('sensor-state').textContent(), 'En alarme');
+    await shot('07-sensor');
+    await page.locator('body').press('Escape');
+    await page.locator('article.sensor-detail').waitFor({ state: 'detached' });
+  });
+
+  test('the console switches to English', async () => {
+    await page.getByRole('button', { name: 'Passer en anglais (L)' }).click();
+    await page.getByRole('heading', { name: 'Incident queue — Public buildings' }).waitFor();
+    assert.equal(await page.getByRole('tab', { name: 'Incident queue' }).count(), 1);
+    assert.equal(await page.getByLabel('Commune').count(), 1);
+    assert.equal(await page.getByRole('button', { name: 'Leave the post' }).count(), 1);
+    assert.equal(await page.getByTestId('live').textContent(), 'Live');
+    assert.match(await page.getByTestId('queue-counts').textContent(), /unacknowledged/);
+    await page.locator('body').press('j');
+    await page.getByRole('button', { name: 'Acknowledge', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Playbook' }).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    await shot('08-english');
+  });
+
+  test('the light theme and the help dialog', async () => {
+    await page.locator('body').press('t');
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'light');
+    await page.locator('body').press('?');
+    await page.getByRole('heading', { name: 'Keyboard shortcuts' }).waitFor();
+    await shot('09-light-help');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog.help').waitFor({ state: 'detached' });
+    await page.locator('body').press('t');
+  });
+
+  test('no error in the browser console', () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+});
