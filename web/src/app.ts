@@ -215,9 +215,8 @@ export class ConsoleApp {
       this.mark('map', 'sensors', 'units');
       this.flush();
       await this.map.ready;
-      this.map.map.once('idle', () => {
-        this.timings.map = performance.now();
-      });
+      await this.map.settled(['city', 'incidents', 'units']);
+      this.timings.map = performance.now();
     } catch (error) {
       console.warn('map unavailable', error);
       this.map = null;

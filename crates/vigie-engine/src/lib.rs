@@ -94,6 +94,16 @@ pub enum Input {
     Shutdown { reply: oneshot::Sender<()> },
 }
 
+/// An append in the engine's queue.
+pub struct AppendReceipt(oneshot::Receiver<Result<(Seq, Seq), EngineError>>);
+
+impl AppendReceipt {
+    /// Waits until the events are durable; returns their first and last sequence numbers.
+    pub async fn durable(self) -> Result<(Seq, Seq), EngineError> {
+        self.0.await.map_err(|_| EngineError::Stopped)?
+    }
+}
+
 /// The async side's way to the engine. Cheap to clone.
 #[derive(Clone)]
 pub struct EngineHandle {
@@ -110,6 +120,15 @@ impl EngineHandle {
         let (reply, answer) = oneshot::channel();
         self.send(Input::Append { source, bodies, reply }).await?;
         answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Queues an append and returns as soon as it is in the engine's queue; the receipt
+    /// resolves once the events are durable. Appends queued one after the other are logged in
+    /// that order, so a caller can keep several in flight.
+    pub async fn queue_append(&self, source: String, bodies: Vec<EventBody>) -> Result<AppendReceipt, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Input::Append { source, bodies, reply }).await?;
+        Ok(AppendReceipt(answer))
     }
 
     /// Decides a command; returns the events it produced once durable.

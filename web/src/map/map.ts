@@ -29,6 +29,9 @@ const GROUP_LAYERS: Record<LayerGroup, string[]> = {
   zones: ['zones-fill', 'zones-line'],
 };
 
+/** At most this many unacknowledged incidents pulse at once; the others keep a still ring. */
+export const MAX_PULSES = 50;
+
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 function priorityColor(palette: Palette): maplibregl.ExpressionSpecification {
@@ -60,12 +63,10 @@ export class CityMap {
   private loaded = false;
   private readonly pending = new Map<string, FeatureCollection>();
   private readonly data = new Map<string, FeatureCollection>();
-  private pulsing = false;
-  private hasUnack = false;
-  private lastPulse = 0;
+  /** DOM markers that pulse (CSS) over the unacknowledged incidents, by incident id. */
+  private readonly pulses = new Map<number, maplibregl.Marker>();
   private popup: maplibregl.Popup | null = null;
   private fitted = false;
-  private readonly reducedMotion: boolean;
   readonly ready: Promise<void>;
 
   constructor(
@@ -75,7 +76,6 @@ export class CityMap {
     center: [number, number] = [5.0415, 47.3215],
   ) {
     this.palette = THEMES[theme];
-    this.reducedMotion = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
     const style: StyleSpecification = {
       version: 8,
       sources: {},
@@ -222,11 +222,11 @@ export class CityMap {
       filter: ['==', ['get', 'unack'], true],
       paint: {
         'circle-color': priorityColor(p),
-        'circle-opacity': 0.35,
-        'circle-radius': 18,
+        'circle-opacity': 0.18,
+        'circle-radius': 15,
         'circle-stroke-color': priorityColor(p),
         'circle-stroke-width': 2,
-        'circle-stroke-opacity': 0.6,
+        'circle-stroke-opacity': 0.9,
       },
     });
     map.addLayer({
@@ -332,33 +332,50 @@ export class CityMap {
     }
   }
 
+  /**
+   * Incidents as circles coloured by priority, with a ring around the unacknowledged ones.
+   * The first `MAX_PULSES` unacknowledged (in queue order: most urgent, longest waiting) also
+   * pulse: a DOM marker animated by CSS, so that the pulse costs no map repaint.
+   */
   setIncidents(collection: FeatureCollection): void {
     this.setData('incidents', collection);
-    this.hasUnack = collection.features.some((feature) => feature.properties.unack === true);
-    if (this.hasUnack && !this.pulsing && !this.reducedMotion) {
-      this.pulsing = true;
-      requestAnimationFrame(this.pulse);
+    const wanted = new Map<number, { priority: string; at: [number, number] }>();
+    for (const feature of collection.features) {
+      if (feature.properties.unack !== true) continue;
+      if (wanted.size >= MAX_PULSES) break;
+      wanted.set(Number(feature.properties.id), {
+        priority: String(feature.properties.priority),
+        at: feature.geometry.coordinates as [number, number],
+      });
+    }
+    for (const [id, marker] of this.pulses) {
+      if (!wanted.has(id)) {
+        marker.remove();
+        this.pulses.delete(id);
+      }
+    }
+    for (const [id, { priority, at }] of wanted) {
+      const existing = this.pulses.get(id);
+      if (existing) {
+        existing.setLngLat(at);
+        existing.getElement().dataset.priority = priority;
+        continue;
+      }
+      // MapLibre positions the marker with `transform`; the ring inside is what animates.
+      const element = document.createElement('div');
+      element.className = 'pulse-marker';
+      element.dataset.priority = priority;
+      element.dataset.incidentId = String(id);
+      element.setAttribute('aria-hidden', 'true');
+      element.append(Object.assign(document.createElement('div'), { className: 'pulse-ring' }));
+      this.pulses.set(id, new maplibregl.Marker({ element, anchor: 'center' }).setLngLat(at).addTo(this.map));
     }
   }
 
-  /** New, unacknowledged incidents pulse: the halo grows and fades, about 20 times a second. */
-  private pulse = (now: number): void => {
-    if (!this.hasUnack) {
-      this.pulsing = false;
-      if (this.loaded && this.map.getLayer('incidents-halo')) {
-        this.map.setPaintProperty('incidents-halo', 'circle-radius', 18);
-      }
-      return;
-    }
-    if (this.loaded && now - this.lastPulse > 50 && this.map.getLayer('incidents-halo')) {
-      this.lastPulse = now;
-      const phase = (now % 1400) / 1400;
-      this.map.setPaintProperty('incidents-halo', 'circle-radius', 10 + phase * 18);
-      this.map.setPaintProperty('incidents-halo', 'circle-opacity', 0.45 * (1 - phase));
-      this.map.setPaintProperty('incidents-halo', 'circle-stroke-opacity', 0.8 * (1 - phase));
-    }
-    requestAnimationFrame(this.pulse);
-  };
+  /** The incidents that pulse now (DOM markers). */
+  pulsingIds(): number[] {
+    return [...this.pulses.keys()];
+  }
 
   setGroupVisible(group: LayerGroup, visible: boolean): void {
     const apply = () => {
@@ -407,6 +424,23 @@ export class CityMap {
 
   focusOn(position: { lon: number; lat: number }, minZoom = 15): void {
     this.map.easeTo({ center: [position.lon, position.lat], zoom: Math.max(this.map.getZoom(), minZoom), duration: 600 });
+  }
+
+  /**
+   * Resolves at the first frame drawn once the style and every tile of every source is
+   * loaded, with data given for `sources`.
+   */
+  settled(sources: string[]): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.loaded && this.map.loaded() && sources.every((id) => this.data.has(id) && this.map.isSourceLoaded(id))) {
+          this.map.off('render', check);
+          resolve();
+        }
+      };
+      this.map.on('render', check);
+      this.map.triggerRepaint();
+    });
   }
 
   /** Resizes after the layout changed (detail panel opened or closed). */

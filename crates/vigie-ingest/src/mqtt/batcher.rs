@@ -5,7 +5,8 @@
 //! every reply after the commit returns, in the order the messages came. A full channel makes
 //! the senders wait: that is the backpressure that reaches the devices (their PUBACKs slow down).
 
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use vigie_core::{EventBody, Observation, Seq};
 use vigie_engine::{EngineError, EngineHandle};
@@ -82,25 +83,54 @@ pub fn spawn_batcher(engine: EngineHandle, source: String) -> (BatcherHandle, Jo
     (BatcherHandle { sender }, task)
 }
 
+/// How many batches may wait on the engine at once: while one commits, the next is already
+/// queued behind it, so the engine does not idle between commits.
+const BATCHES_IN_FLIGHT: usize = 1;
+
 async fn run(engine: EngineHandle, source: String, mut receiver: mpsc::Receiver<Submission>) {
+    let in_flight = Arc::new(Semaphore::new(BATCHES_IN_FLIGHT));
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    // `recv_many` waits for at least one, then takes whatever else is already waiting.
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        try_step(&engine, &source, &mut batch).await;
+    loop {
+        let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
+        // `recv_many` waits for at least one, then takes whatever else is already waiting.
+        if receiver.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            break;
+        }
+        let (bodies, replies) = split(&mut batch);
+        // Queued in the order received, so the log keeps the order of the batches.
+        let queued = engine.queue_append(source.clone(), bodies).await;
+        let source = source.clone();
+        tokio::spawn(async move {
+            let result = match queued {
+                Ok(receipt) => receipt.durable().await,
+                Err(error) => Err(error),
+            };
+            answer(&source, result, replies);
+            drop(permit);
+        });
     }
+    // Let the batches still committing answer before reporting the stop.
+    let _ = in_flight.acquire_many(BATCHES_IN_FLIGHT as u32).await;
     tracing::debug!(source = %source, "batcher stopped");
 }
 
-/// Commits one batch and answers its senders. Leaves `batch` empty.
-async fn try_step(engine: &EngineHandle, source: &str, batch: &mut Vec<Submission>) {
+type Replies = Vec<oneshot::Sender<Result<Seq, BatchError>>>;
+
+/// Empties `batch` into the bodies to log and the senders to answer.
+fn split(batch: &mut Vec<Submission>) -> (Vec<EventBody>, Replies) {
     let mut bodies = Vec::with_capacity(batch.len());
     let mut replies = Vec::with_capacity(batch.len());
     for pending in batch.drain(..) {
         bodies.push(EventBody::Observation(pending.observation));
         replies.push(pending.reply);
     }
-    let count = bodies.len();
-    match engine.append(source.to_owned(), bodies).await {
+    (bodies, replies)
+}
+
+/// Answers a batch's senders with its commit's outcome.
+fn answer(source: &str, result: Result<(Seq, Seq), EngineError>, replies: Replies) {
+    let count = replies.len();
+    match result {
         Ok((first, _last)) => {
             METRICS.mqtt.count(Outcome::Accepted, count as u64);
             METRICS.mqtt.count_batch();
