@@ -93,6 +93,10 @@ export class CityMap {
       fadeDuration: 0,
     });
     this.map.touchZoomRotate.disableRotation();
+    // While the map moves, the pulsing markers hide (the still ring stays): moving them with
+    // the map every frame costs more than they tell.
+    this.map.on('movestart', () => container.classList.add('map-moving'));
+    this.map.on('moveend', () => container.classList.remove('map-moving'));
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
     this.ready = new Promise((resolve) => {

@@ -10,6 +10,8 @@ import { h, replaceChildren } from './dom';
 
 /** The most rows drawn at once; the counts always cover the whole queue. */
 export const MAX_ROWS = 500;
+/** Only the first rows' "new" dots blink: hundreds of running animations cost every frame. */
+export const MAX_BLINKING = 12;
 
 interface Row {
   li: HTMLLIElement;
@@ -18,6 +20,7 @@ interface Row {
   incident: Incident;
   lang: string;
   selected: boolean;
+  blink: boolean;
 }
 
 export class QueueView {
@@ -29,6 +32,19 @@ export class QueueView {
   private readonly emptyEl: HTMLElement;
   private readonly moreEl: HTMLElement;
   private readonly rows = new Map<number, Row>();
+  /** Rows on screen: only their timers tick. */
+  private readonly visible = new Set<number>();
+  private readonly observer: IntersectionObserver | null =
+    typeof IntersectionObserver === 'undefined'
+      ? null
+      : new IntersectionObserver((entries) => {
+          for (const entry of entries) {
+            const id = Number((entry.target as HTMLElement).dataset.rowId);
+            if (entry.isIntersecting) this.visible.add(id);
+            else this.visible.delete(id);
+          }
+          this.tick();
+        });
   /** The ids of the queue, in order (all of them, not only the drawn rows). */
   order: number[] = [];
   selected: number | null = null;
@@ -118,22 +134,28 @@ export class QueueView {
     const keep = new Set(shown.map((incident) => incident.id));
     for (const [id, row] of this.rows) {
       if (!keep.has(id)) {
+        this.observer?.unobserve(row.li);
+        this.visible.delete(id);
         row.li.remove();
         this.rows.delete(id);
       }
     }
     const currentLang = lang();
     let previous: Element | null = null;
-    for (const incident of shown) {
+    shown.forEach((incident, index) => {
       let row = this.rows.get(incident.id);
       const selected = incident.id === this.selected;
+      const blink = index < MAX_BLINKING;
       if (!row) {
-        row = this.buildRow(incident, selected);
+        row = this.buildRow(incident, selected, blink);
         this.rows.set(incident.id, row);
-      } else if (row.incident !== incident || row.lang !== currentLang || row.selected !== selected) {
-        const rebuilt = this.buildRow(incident, selected);
+        this.observer?.observe(row.li);
+      } else if (row.incident !== incident || row.lang !== currentLang || row.selected !== selected || row.blink !== blink) {
+        const rebuilt = this.buildRow(incident, selected, blink);
         const hadFocus = document.activeElement === row.button;
+        this.observer?.unobserve(row.li);
         row.li.replaceWith(rebuilt.li);
+        this.observer?.observe(rebuilt.li);
         row = rebuilt;
         this.rows.set(incident.id, row);
         if (hadFocus) row.button.focus();
@@ -145,7 +167,7 @@ export class QueueView {
         else this.list.prepend(row.li);
       }
       previous = row.li;
-    }
+    });
     this.emptyEl.hidden = queue.length > 0;
     this.emptyEl.textContent = t('queue.empty');
     this.moreEl.hidden = queue.length <= MAX_ROWS;
@@ -153,7 +175,7 @@ export class QueueView {
     this.tick();
   }
 
-  private buildRow(incident: Incident, selected: boolean): Row {
+  private buildRow(incident: Incident, selected: boolean, blink: boolean): Row {
     const ctx = this.ctx;
     const since = ctx.now() - incident.created_at;
     const timer = h('span', { class: 'row-timer', 'data-since': incident.created_at }, formatDuration(since));
@@ -187,16 +209,17 @@ export class QueueView {
           incident.escalation_level > 0 ? h('span', { class: 'escalation' }, ` · ${t('queue.escalation', { level: incident.escalation_level })}`) : null,
         ),
       ),
-      h('span', { class: 'row-side' }, incident.status === 'open' ? h('span', { class: 'new-dot' }, t('queue.new')) : null, timer),
+      h('span', { class: 'row-side' }, incident.status === 'open' ? h('span', { class: blink ? 'new-dot blink' : 'new-dot' }, t('queue.new')) : null, timer),
     );
-    const li = h('li', { class: 'queue-item' }, button);
-    return { li, button, timer, incident, lang: lang(), selected };
+    const li = h('li', { class: 'queue-item', 'data-row-id': incident.id }, button);
+    return { li, button, timer, incident, lang: lang(), selected, blink };
   }
 
-  /** Updates the timers (every second). */
+  /** Updates the timers of the rows on screen (every second). */
   tick(): void {
     const now = this.ctx.now();
-    for (const row of this.rows.values()) {
+    const rows = this.observer ? [...this.visible].map((id) => this.rows.get(id)).filter((row): row is Row => row !== undefined) : this.rows.values();
+    for (const row of rows) {
       const text = formatDuration(now - row.incident.created_at);
       if (row.timer.textContent !== text) {
         row.timer.textContent = text;

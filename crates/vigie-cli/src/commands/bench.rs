@@ -121,16 +121,48 @@ fn request_body(sensors: &[(SensorId, String)], client: usize, batch: usize, sta
     serde_json::json!({ "observations": items }).to_string()
 }
 
+/// Loads the demo pack; the benchmarks run from the project's root.
+fn demo_city() -> anyhow::Result<Arc<vigie_city::City>> {
+    let city = vigie_city::load(std::path::Path::new(DEMO_PACK))
+        .map_err(|errors| anyhow!("run from the project's root; the demo pack did not load:\n{errors}"))?;
+    Ok(Arc::new(city))
+}
+
+/// The demo city's sensors, with their units.
+fn sensor_units(city: &vigie_city::City) -> Vec<(SensorId, String)> {
+    city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect()
+}
+
+/// Starts the engine (demo rules) over a fresh log at `store_path` and the API on a free port;
+/// returns the API's address, the engine and the clock. Must run inside a tokio runtime.
+async fn start_server(
+    city: &Arc<vigie_city::City>,
+    store_path: &std::path::Path,
+) -> anyhow::Result<(std::net::SocketAddr, vigie_engine::EngineHandle, Arc<dyn Clock>)> {
+    let log = SqliteLog::open(store_path)?;
+    let reader = Arc::new(SqliteLog::reader(store_path));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let rulebook = vigie_engine::RuleBook::load(city.clone(), std::path::Path::new(DEMO_PACK))?;
+    let (engine, _thread) = vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default())?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let state = vigie_web::AppState {
+        engine: engine.clone(),
+        city: city.clone(),
+        clock: clock.clone(),
+        pack_dir: DEMO_PACK.into(),
+        console_dir: None,
+    };
+    tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
+    Ok((address, engine, clock))
+}
+
 /// `vigie bench ingest`.
 pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result<ExitCode> {
     let batch = batch.clamp(1, vigie_web::MAX_BATCH);
     let clients = clients.max(1);
-    let city = Arc::new(
-        vigie_city::load(std::path::Path::new(DEMO_PACK))
-            .map_err(|errors| anyhow!("run from the project's root; the demo pack did not load:\n{errors}"))?,
-    );
-    let sensors: Vec<(SensorId, String)> =
-        city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect();
+    let city = demo_city()?;
+    let sensors = sensor_units(&city);
     eprintln!("baseline: raw log append of {total} observations in batches of {batch}...");
     let raw_rate = raw_append_rate(&sensors, total, batch)?;
 
@@ -138,21 +170,7 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
     let store_path = scratch.0.join("vigie.db");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let (address, engine) = runtime.block_on(async {
-        let log = SqliteLog::open(&store_path)?;
-        let reader = Arc::new(SqliteLog::reader(&store_path));
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let rulebook = vigie_engine::RuleBook::load(city.clone(), std::path::Path::new(DEMO_PACK))?;
-        let (engine, _thread) = vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default())?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let address = listener.local_addr()?;
-        let state = vigie_web::AppState {
-            engine: engine.clone(),
-            city: city.clone(),
-            clock,
-            pack_dir: DEMO_PACK.into(),
-            console_dir: None,
-        };
-        tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
+        let (address, engine, _clock) = start_server(&city, &store_path).await?;
         anyhow::Ok((address, engine))
     })?;
     let url = format!("http://{address}/api/observations");
@@ -221,10 +239,8 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
 
 /// `vigie bench restart`.
 pub(crate) fn restart(total: u64) -> anyhow::Result<ExitCode> {
-    let city = vigie_city::load(std::path::Path::new(DEMO_PACK))
-        .map_err(|errors| anyhow!("run from the project's root; the demo pack did not load:\n{errors}"))?;
-    let sensors: Vec<(SensorId, String)> =
-        city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect();
+    let city = demo_city()?;
+    let sensors = sensor_units(&city);
     let scratch = Scratch::new("restart")?;
     let path = scratch.0.join("restart.db");
     let mut log = SqliteLog::open(&path)?;
@@ -322,10 +338,7 @@ fn evaluation_rate(rulebook: &vigie_engine::RuleBook, readings: u64) -> (f64, f6
 
 /// `vigie bench rules`.
 pub(crate) fn rules(readings: u64) -> anyhow::Result<ExitCode> {
-    let city = Arc::new(
-        vigie_city::load(std::path::Path::new(DEMO_PACK))
-            .map_err(|errors| anyhow!("run from the project's root; the demo pack did not load:\n{errors}"))?,
-    );
+    let city = demo_city()?;
     let demo = vigie_engine::RuleBook::load(city.clone(), std::path::Path::new(DEMO_PACK))?;
     let single = vigie_rules::load_str(
         "baseline.toml",
@@ -358,12 +371,8 @@ pub(crate) fn rules(readings: u64) -> anyhow::Result<ExitCode> {
 pub(crate) fn mqtt(total: u64, connections: usize, window: usize) -> anyhow::Result<ExitCode> {
     use super::bench_mqtt::{LatencyProbe, Load, connection, percentile_ms};
     let connections = connections.max(1);
-    let city = Arc::new(
-        vigie_city::load(std::path::Path::new(DEMO_PACK))
-            .map_err(|errors| anyhow!("run from the project's root; the demo pack did not load:\n{errors}"))?,
-    );
-    let sensors: Vec<(SensorId, String)> =
-        city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect();
+    let city = demo_city()?;
+    let sensors = sensor_units(&city);
     eprintln!("baseline: raw log append of {total} observations in batches of 10000...");
     let raw_rate = raw_append_rate(&sensors, total, 10_000)?;
 
@@ -371,21 +380,8 @@ pub(crate) fn mqtt(total: u64, connections: usize, window: usize) -> anyhow::Res
     let store_path = scratch.0.join("vigie.db");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let (base, broker, engine, mqtt) = runtime.block_on(async {
-        let log = SqliteLog::open(&store_path)?;
-        let reader = Arc::new(SqliteLog::reader(&store_path));
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let rulebook = vigie_engine::RuleBook::load(city.clone(), std::path::Path::new(DEMO_PACK))?;
-        let (engine, _thread) = vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default())?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let state = vigie_web::AppState {
-            engine: engine.clone(),
-            city: city.clone(),
-            clock: clock.clone(),
-            pack_dir: DEMO_PACK.into(),
-            console_dir: None,
-        };
-        tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
+        let (address, engine, clock) = start_server(&city, &store_path).await?;
+        let base = format!("http://{address}");
         let embedded = vigie_ingest::mqtt::EmbeddedConfig {
             listen: "127.0.0.1:0".parse()?,
             devices_file: Some(std::path::Path::new(DEMO_PACK).join("devices.toml")),
