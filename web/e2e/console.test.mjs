@@ -19,6 +19,9 @@ let site;
 let browser;
 let page;
 const consoleErrors = [];
+/** Every request the page made for the live stream. */
+const streamRequests = [];
+let cutOff = false;
 
 async function shot(name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
@@ -39,9 +42,13 @@ describe('operator console', { timeout: 120_000 }, () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
     page = await context.newPage();
     page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
+      // While the server is cut off on purpose, failed stream requests are expected.
+      if (message.type() === 'error' && !(cutOff && /net::ERR_|Failed to load resource/.test(message.text()))) consoleErrors.push(message.text());
     });
     page.on('pageerror', (error) => consoleErrors.push(String(error)));
+    page.on('request', (request) => {
+      if (request.url().includes('/api/stream')) streamRequests.push(request);
+    });
   });
 
   after(async () => {
@@ -70,6 +77,9 @@ describe('operator console', { timeout: 120_000 }, () => {
     assert.equal(await page.getByTestId('post').textContent(), 'Bâtiments publics');
     const session = await page.evaluate(() => JSON.parse(localStorage.getItem('vigie.session')));
     assert.deepEqual(session, { login: OPERATOR, post: POST });
+    // A fresh page opens the stream after the last event the snapshot holds.
+    const { last_seq } = await api(server, 'GET', '/health');
+    assert.match(streamRequests[0].url(), new RegExp(`/api/stream\\?from=${last_seq + 1}&kinds=incident%2Calarm%2Cunit$`));
     // The map is up with the city: wait until MapLibre has loaded its style.
     await page.waitForFunction(() => window.vigie.app?.map?.map.isStyleLoaded() === true, null, { timeout: 20_000 });
   });
@@ -146,6 +156,36 @@ describe('operator console', { timeout: 120_000 }, () => {
     // Resolved incidents leave the active queue.
     await page.locator('#queue-list [data-incident-id]').first().waitFor({ state: 'detached' });
     await shot('04-resolved');
+  });
+
+  test('after the server restarts, the stream resumes from the last event seen', async () => {
+    const lastSeen = await page.evaluate(() => window.vigie.app.state.lastSeq);
+    // Cut the console off: the server stops, and its reconnections fail until released.
+    cutOff = true;
+    await page.route('**/api/stream**', (route) => route.abort());
+    await server.halt();
+    await page.locator('[data-testid="live"][data-state="reconnecting"]').waitFor({ timeout: 10_000 });
+    server = await server.start();
+    // Committed while the console is cut off.
+    const { incident } = await api(server, 'POST', '/api/incidents', { category: 'intrusion', title: 'Intrusion, réserve du musée', priority: 'p3', post: POST }, 'bob');
+    await api(server, 'POST', `/api/incidents/${incident.id}/commands`, { type: 'add_note', text: 'Ronde demandée' }, 'bob');
+    const before = streamRequests.length;
+    await page.unroute('**/api/stream**');
+    await page.locator(`#queue-list [data-incident-id="${incident.id}"]`).waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="live"][data-state="live"]').waitFor();
+    cutOff = false;
+    const resumed = streamRequests.slice(before).at(-1);
+    const headers = await resumed.allHeaders();
+    const { last_seq } = await api(server, 'GET', '/health');
+    // The browser's own reconnection sends Last-Event-ID; the console's, `from` after it.
+    assert.ok(
+      headers['last-event-id'] === String(lastSeen) || resumed.url().includes(`from=${lastSeen + 1}&`),
+      `the stream resumed after event ${lastSeen}: ${resumed.url()} ${JSON.stringify(headers)}`,
+    );
+    console.log(`# resumed after event ${lastSeen} with ${headers['last-event-id'] ? `Last-Event-ID: ${headers['last-event-id']}` : resumed.url()}`);
+    await page.waitForFunction((seq) => window.vigie.app.state.lastSeq === seq, last_seq);
+    const shown = await page.evaluate((id) => window.vigie.app.state.incidents.get(id), incident.id);
+    assert.equal(shown.note_count, 1, 'every event of the gap folded once');
   });
 
   test('a new P1 incident sounds the alert, and M mutes it', async () => {

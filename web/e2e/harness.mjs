@@ -51,7 +51,7 @@ export async function startServer({ pack = DEMO_PACK, consoleDir = DIST_DIR, env
   }
 }
 
-function spawnServer(dir, pack, consoleDir, extraEnv, timeoutMs) {
+function spawnServer(dir, pack, consoleDir, extraEnv, timeoutMs, listen = '127.0.0.1:0') {
   const env = {
     ...process.env,
     VIGIE_STORE__PATH: join(dir, 'vigie.db'),
@@ -61,7 +61,7 @@ function spawnServer(dir, pack, consoleDir, extraEnv, timeoutMs) {
   };
   if (consoleDir) env.VIGIE_SERVER__CONSOLE_DIR = consoleDir;
   else delete env.VIGIE_SERVER__CONSOLE_DIR;
-  const child = spawn(VIGIE_BIN, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(VIGIE_BIN, ['serve', '--listen', listen], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
@@ -83,26 +83,36 @@ function spawnServer(dir, pack, consoleDir, extraEnv, timeoutMs) {
       }
       lines.on('line', () => {}); // keep draining stdout
       const url = match[1].replace(/\/$/, '');
+      const halt = async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise((done) => child.once('exit', done));
+          child.kill('SIGTERM');
+          const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          await exited;
+          clearTimeout(killer);
+        }
+      };
       resolvePromise({
         url,
         dir,
         process: child,
         servesConsoleDir: Boolean(consoleDir),
         stderr: () => stderr,
+        /** Stops the process and keeps the store: `start` runs it again on the same port. */
+        halt,
+        async start() {
+          const again = await spawnServer(dir, pack, consoleDir, extraEnv, timeoutMs, new URL(url).host);
+          return again;
+        },
         async stop() {
-          if (child.exitCode === null) {
-            const exited = new Promise((done) => child.once('exit', done));
-            child.kill('SIGTERM');
-            const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            await exited;
-            clearTimeout(killer);
-          }
+          await halt();
           rmSync(dir, { recursive: true, force: true });
         },
       });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
+      // After a successful start this rejects nothing: the promise is already settled.
       reject(new Error(`vigie serve exited with ${code}: ${stderr}`));
     });
   });

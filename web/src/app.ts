@@ -57,6 +57,8 @@ export class ConsoleApp {
   private dirty = { queue: false, map: false, sensors: false, units: false, detail: false, supervision: false };
   private frame = 0;
   private kpiTimer: ReturnType<typeof setTimeout> | null = null;
+  private sensorsTimer: ReturnType<typeof setTimeout> | null = null;
+  private unsubscribeLang: (() => void) | null = null;
   private readonly refetching = new Set<number>();
   private timers: ReturnType<typeof setInterval>[] = [];
   private els!: {
@@ -113,8 +115,9 @@ export class ConsoleApp {
   /** Draws the console and loads everything; resolves once the snapshot is in and live. */
   async start(): Promise<void> {
     this.renderShell();
-    onLangChange(() => this.onLang());
-    const [posts, categories, city] = await Promise.all([this.api.posts(), this.api.categories(), this.api.city()]);
+    this.unsubscribeLang = onLangChange(() => this.onLang());
+    // The city (the largest answer) and the snapshot load side by side.
+    const [posts, categories, city] = await Promise.all([this.api.posts(), this.api.categories(), this.api.city(), this.loadSnapshot()]);
     for (const post of posts.posts) this.posts.set(post.id, post);
     for (const category of categories.categories) this.categories.set(category.category, category);
     this.city = city;
@@ -129,7 +132,6 @@ export class ConsoleApp {
     }
     this.renderHeader();
     this.queue.renderFilters();
-    await this.loadSnapshot();
     this.timings.data = performance.now();
     this.stream = new LiveStream({
       lastSeq: () => this.state.lastSeq,
@@ -137,6 +139,7 @@ export class ConsoleApp {
       onStatus: (status) => this.setLive(status),
     });
     this.stream.start();
+    this.mark('queue', 'map', 'units', 'supervision');
     this.flush();
     this.timings.queue = performance.now();
     void this.startMap();
@@ -148,6 +151,7 @@ export class ConsoleApp {
   }
 
   stop(): void {
+    this.unsubscribeLang?.();
     this.stream?.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.map?.map.remove();
@@ -161,8 +165,8 @@ export class ConsoleApp {
       this.api.alarms(),
     ]);
     const after = await this.api.health();
+    // Drawn by `start` once the city's names are in too.
     this.state.loadSnapshot({ incidents: incidents.incidents, units: units.units, alarms }, before.last_seq, after.last_seq);
-    this.mark('queue', 'map', 'units', 'supervision');
   }
 
   private async loadSensors(): Promise<void> {
@@ -192,6 +196,18 @@ export class ConsoleApp {
       this.supervision.error = error instanceof Error ? error.message : String(error);
     }
     this.mark('supervision');
+  }
+
+  /**
+   * Sensor colours follow alarms, but the sensors' layer can hold tens of thousands of points:
+   * redraw it at most twice a second.
+   */
+  private markSensorsSoon(): void {
+    if (this.sensorsTimer) return;
+    this.sensorsTimer = setTimeout(() => {
+      this.sensorsTimer = null;
+      this.mark('sensors');
+    }, 500);
   }
 
   /** Alarm events change the rates: re-read the KPIs, at most every 3 seconds. */
@@ -237,24 +253,35 @@ export class ConsoleApp {
         if (applied.refetch) void this.refetch(applied.id);
         const incident = applied.incident;
         if (incident && this.inScope(incident)) {
-          const becameP1 = incident.priority === 'p1' && incident.status === 'open' && (applied.created || applied.previous?.priority !== 'p1');
-          if (becameP1) {
+          // A P1 still open that is new to this post: created, raised to P1, or assigned here.
+          const arrived = applied.created || applied.previous?.priority !== 'p1' || (applied.previous !== undefined && applied.previous.post !== incident.post);
+          if (incident.priority === 'p1' && incident.status === 'open' && arrived) {
             const sounded = this.alerter.beep();
             toast(t('toast.newP1', { title: incident.title }), 'alert', sounded ? 8000 : 6000);
           }
         }
-        if (this.detail instanceof IncidentDetailView) this.detail.onEvent(event);
-        this.mark('queue', 'map', 'detail');
+        this.mark('queue', 'map');
+        if (this.detail instanceof IncidentDetailView && this.detail.id === applied.id) {
+          this.detail.onEvent(event);
+          this.mark('detail');
+        }
         if ('incident' in event.body) {
           const change = event.body.incident.change;
-          if (typeof change === 'object' && 'unit_dispatched' in change) this.mark('units');
-          if (change === 'closed' || (typeof change === 'object' && 'resolved' in change)) this.mark('units');
+          const freesOrTakesUnits =
+            change === 'closed' || (typeof change === 'object' && ('unit_dispatched' in change || 'resolved' in change));
+          // Units change availability: the map, and the nearest units of the open detail.
+          if (freesOrTakesUnits) this.mark('units', 'detail');
         }
         break;
       }
       case 'alarm':
-        if (this.detail instanceof IncidentDetailView) this.detail.onEvent(event);
-        this.mark('sensors', 'supervision', 'detail');
+        if (this.detail instanceof IncidentDetailView && this.detail.id === applied.incident) {
+          this.detail.onEvent(event);
+          this.mark('detail');
+        }
+        if (this.detail instanceof SensorDetailView && this.detail.id === applied.subject) this.mark('detail');
+        this.mark('supervision');
+        this.markSensorsSoon();
         this.scheduleKpis();
         break;
       case 'unit':
@@ -606,7 +633,8 @@ export class ConsoleApp {
     this.detail = view;
     this.els.detailPane.replaceChildren(view.element);
     this.els.detailPane.hidden = false;
-    if (wasHidden) requestAnimationFrame(() => this.map?.resize());
+    // Resize now, so that centring on the incident uses the map's new size.
+    if (wasHidden) this.map?.resize();
   }
 
   closeDetail(): void {

@@ -218,7 +218,7 @@ export const table = {
   'sup.alarms10': { fr: 'Alarmes / 10 min', en: 'Alarms / 10 min' },
   'sup.unack': { fr: 'Non acquittés', en: 'Unacknowledged' },
   'sup.standingCol': { fr: 'En cours', en: 'Standing' },
-  'sup.tta': { fr: 'Délai d’acquittement (médiane)', en: 'Time to acknowledge (median)' },
+  'sup.tta': { fr: 'Délai d’acquit. (médiane)', en: 'Time to ack. (median)' },
   'sup.standing': { fr: 'Alarmes en cours', en: 'Standing alarms' },
   'sup.shelved': { fr: 'Alarmes mises de côté', en: 'Shelved alarms' },
   'sup.noneStanding': { fr: 'Aucune alarme en cours.', en: 'No standing alarm.' },
@@ -241,6 +241,7 @@ export const table = {
   'help.esc': { fr: 'Fermer le détail ou cette aide', en: 'Close the detail or this help' },
   'help.help': { fr: 'Afficher cette aide', en: 'Show this help' },
   'help.close': { fr: 'Fermer', en: 'Close' },
+  'help.escKey': { fr: 'Échap', en: 'Esc' },
 
   'toast.error': { fr: 'Refusé ({code}) : {message}', en: 'Refused ({code}): {message}' },
   'toast.network': { fr: 'Le serveur ne répond pas.', en: 'The server does not answer.' },

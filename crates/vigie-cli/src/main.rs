@@ -175,8 +175,8 @@ enum BenchCommand {
         /// Readings sent at the maximum rate.
         #[arg(long, default_value_t = 1_000_000)]
         readings: u64,
-        /// MQTT connections sharing them.
-        #[arg(long, default_value_t = 4)]
+        /// MQTT connections sharing them (several per broker worker, so the workers share the load).
+        #[arg(long, default_value_t = 8)]
         connections: usize,
         /// Unacknowledged readings per connection.
         #[arg(long, default_value_t = 1000)]

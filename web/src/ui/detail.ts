@@ -147,14 +147,13 @@ export class IncidentDetailView {
     return this.ctx.state.incidents.get(this.id) ?? this.detail?.incident ?? null;
   }
 
-  /** A stream event arrived: adds it to the timeline when it belongs to this incident. */
+  /** An event arrived: adds it to the timeline when it belongs to this incident (drawn at the next render). */
   onEvent(event: VigieEvent): void {
     if (eventIncident(event) !== this.id) return;
     if (!this.timeline.some((known) => known.seq === event.seq)) {
       this.timeline.push(event);
       this.timeline.sort((a, b) => a.seq - b.seq);
     }
-    this.render();
   }
 
   private stepTitle = (id: string): string => {

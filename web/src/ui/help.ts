@@ -13,7 +13,7 @@ export const SHORTCUTS: [string, Key][] = [
   ['T', 'help.theme'],
   ['L', 'help.lang'],
   ['?', 'help.help'],
-  ['Échap / Esc', 'help.esc'],
+  ['help.escKey', 'help.esc'],
 ];
 
 export function showHelp(): HTMLDialogElement {
@@ -26,7 +26,7 @@ export function showHelp(): HTMLDialogElement {
     'dialog',
     { class: 'dialog help', 'aria-labelledby': 'help-title' },
     h('h2', { id: 'help-title' }, t('help.title')),
-    h('table', { class: 'shortcuts' }, h('tbody', null, SHORTCUTS.map(([key, label]) => h('tr', null, h('th', { scope: 'row' }, h('kbd', null, key)), h('td', null, t(label)))))),
+    h('table', { class: 'shortcuts' }, h('tbody', null, SHORTCUTS.map(([key, label]) => h('tr', null, h('th', { scope: 'row' }, h('kbd', null, key.startsWith('help.') ? t(key as Key) : key)), h('td', null, t(label)))))),
     h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn btn-primary', onclick: () => dialog.close() }, t('help.close'))),
   );
   dialog.addEventListener('close', () => dialog.remove());
