@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 /// `GET /health`: the process is up and the engine answers.
 pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let last_seq = state.engine.query(|city_state| city_state.last_seq.0).await?;
-    Ok(Json(json!({ "status": "ok", "last_seq": last_seq })))
+    // `now` lets clients (the console's live timers) follow the server's clock.
+    Ok(Json(json!({ "status": "ok", "last_seq": last_seq, "now": state.clock.now() })))
 }
 
 /// `GET /metrics`: Prometheus text format.
