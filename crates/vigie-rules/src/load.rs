@@ -316,42 +316,33 @@ impl Loader {
         let document = match DeTable::parse(text) {
             Ok(document) => document,
             Err(error) => {
-                let (line, column) = line_column(text, error.span().map_or(0, |span| span.start));
-                self.errors.push(RuleError {
-                    file: file.to_owned(),
-                    line: Some(line),
-                    column: Some(column),
-                    rule_index: None,
-                    rule_id: None,
-                    message: error.message().trim_end().to_owned(),
-                });
+                self.errors.push(file_error_at(
+                    file,
+                    text,
+                    error.span().map_or(0, |span| span.start),
+                    error.message().trim_end().to_owned(),
+                ));
                 return;
             }
         };
         for (key, value) in document.into_inner() {
             let key_text = key.get_ref().to_string();
             if key_text != "rule" {
-                let (line, column) = line_column(text, key.span().start);
-                self.errors.push(RuleError {
-                    file: file.to_owned(),
-                    line: Some(line),
-                    column: Some(column),
-                    rule_index: None,
-                    rule_id: None,
-                    message: format!("unknown key `{key_text}`; a rules file holds only `[[rule]]` tables"),
-                });
+                self.errors.push(file_error_at(
+                    file,
+                    text,
+                    key.span().start,
+                    format!("unknown key `{key_text}`; a rules file holds only `[[rule]]` tables"),
+                ));
                 continue;
             }
             let DeValue::Array(items) = value.get_ref() else {
-                let (line, column) = line_column(text, value.span().start);
-                self.errors.push(RuleError {
-                    file: file.to_owned(),
-                    line: Some(line),
-                    column: Some(column),
-                    rule_index: None,
-                    rule_id: None,
-                    message: "`rule` must be an array of tables, written [[rule]]".to_owned(),
-                });
+                self.errors.push(file_error_at(
+                    file,
+                    text,
+                    value.span().start,
+                    "`rule` must be an array of tables, written [[rule]]".to_owned(),
+                ));
                 continue;
             };
             for (index, item) in items.iter().enumerate() {
@@ -753,6 +744,19 @@ fn check_rule_id(id: &str) -> Result<(), String> {
 }
 
 /// The 1-based line and column (in characters) of a byte offset.
+/// An error about a whole file (not one rule), at byte `offset` of its `text`.
+fn file_error_at(file: &str, text: &str, offset: usize, message: String) -> RuleError {
+    let (line, column) = line_column(text, offset);
+    RuleError {
+        file: file.to_owned(),
+        line: Some(line),
+        column: Some(column),
+        rule_index: None,
+        rule_id: None,
+        message,
+    }
+}
+
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
