@@ -247,6 +247,30 @@ POSTS = [
     ("cellule-crise", "Cellule de crise", "Crisis cell", (5.0489, 47.3333)),
 ]
 
+# The camera whose video the demo analyses (the sample video stands in for its stream), and
+# the analytics' sensors: zone or line, measure, kind, unit, criticality.
+VIDEO_CAMERA = "cam-dijon-0100"
+VIDEO_REPORT_PERIOD_S = 60
+VIDEO_SENSORS = [
+    ("allee", "count", "video_count", "persons", 2),
+    ("allee", "density", "video_density", "persons/m²", 4),
+    ("allee", "counter_flow", "video_counter_flow", "tracks", 3),
+    ("passage", "count", "video_count", "persons", 2),
+    ("passage", "density", "video_density", "persons/m²", 4),
+    ("pelouse", "count", "video_count", "persons", 2),
+    ("pelouse", "intrusion", "video_intrusion", "persons", 3),
+    ("ligne-allee", "in", "video_flow", "persons", 1),
+    ("ligne-allee", "out", "video_flow", "persons", 1),
+]
+VIDEO_MEASURE_NAMES = {
+    "count": "personnes",
+    "density": "densité",
+    "counter_flow": "contresens",
+    "intrusion": "intrusion",
+    "in": "passages entrants",
+    "out": "passages sortants",
+}
+
 ROLES = [
     ("operator", "Opérateur", "Operator",
      "Surveille la carte et la file d'incidents de son poste, acquitte, engage les unités, suit la fiche réflexe.",
@@ -673,6 +697,29 @@ class Pack:
                 }
             )
 
+    # ---- video analytics ---------------------------------------------------------------
+
+    def build_video_analytics(self):
+        """The sensors that Vigie's vision worker feeds for the demo's analysed camera.
+
+        Their ids follow the worker's convention `<camera>.<zone or line>.<measure>`; the zones
+        and lines themselves are drawn on the ground in `vision/<camera>.toml`.
+        """
+        camera = next(camera for camera in self.cameras if camera["id"] == VIDEO_CAMERA)
+        point = (camera["lon"], camera["lat"])
+        for name, measure, kind, unit, criticality in VIDEO_SENSORS:
+            self.add_sensor(
+                f"{VIDEO_CAMERA}.{name}.{measure}",
+                kind,
+                unit,
+                point,
+                camera["commune"],
+                camera["zone"],
+                criticality,
+                VIDEO_REPORT_PERIOD_S,
+                f"{camera['name']} — {VIDEO_MEASURE_NAMES[measure]} ({name})",
+            )
+
     # ---- units -----------------------------------------------------------------------
 
     def build_units(self):
@@ -898,6 +945,12 @@ def write_pack(pack, out):
         parts.append(toml_table("units", unit))
     for rule in routing_rules():
         parts.append(toml_table("routing", rule))
+    parts.append(
+        "# How long each class of data is kept. Video-derived snapshots: at most one month\n"
+        "# (Code de la sécurité intérieure L252-5) unless an open incident or a legal hold keeps them.\n"
+        "[retention]\n"
+        "video_derived_days = 30\n"
+    )
     (out / "city.toml").write_text("\n".join(parts), encoding="utf-8")
 
     for category, (label_fr, label_en, priority, ack_delay_s, steps) in PLAYBOOKS.items():
@@ -1018,6 +1071,7 @@ def main():
     pack.build_zones()
     pack.build_sensors()
     pack.build_cameras(args.cameras)
+    pack.build_video_analytics()
     pack.build_units()
     for code, (name, _, centre) in COMMUNES.items():
         pack.check_inside(f"centre of {name}", code, centre)

@@ -2,7 +2,7 @@
 //! handles this incident, which commune is this point in, which cameras see it).
 
 use crate::geo::{Geometry, round_position};
-use crate::model::{Camera, CommandPost, Commune, Role, Route, Sensor, Unit, Zone};
+use crate::model::{Camera, CommandPost, Commune, Retention, Role, Route, Sensor, Unit, Zone};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -29,6 +29,8 @@ pub struct City {
     pub routing: Vec<Route>,
     /// One policy (labels, priority, acknowledgement delay, playbook) per incident category.
     pub policies: IncidentPolicies,
+    /// How long each class of data is kept.
+    pub retention: Retention,
     #[serde(skip)]
     index: Index,
 }
@@ -62,6 +64,7 @@ pub(crate) struct CityParts {
     pub(crate) units: Vec<Unit>,
     pub(crate) routing: Vec<Route>,
     pub(crate) policies: IncidentPolicies,
+    pub(crate) retention: Retention,
 }
 
 impl City {
@@ -88,6 +91,7 @@ impl City {
             units: parts.units,
             routing: parts.routing,
             policies: parts.policies,
+            retention: parts.retention,
             index,
         }
     }
@@ -306,6 +310,7 @@ mod tests {
                 route("fire", "securite-espace-public", &[], &[]),
             ],
             policies: IncidentPolicies::default(),
+            retention: Retention::default(),
         })
     }
 

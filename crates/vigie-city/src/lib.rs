@@ -4,7 +4,8 @@
 //! A pack holds `city.toml` (communes, command posts, roles, sensors, cameras, units,
 //! routing rules), `communes.geojson` (commune boundaries), `zones.geojson` (rivers, roads,
 //! event areas, public buildings) and `playbooks/<category>.toml` (one per incident category).
-//! [`load`] reads it and returns a [`City`], or every problem found as [`CityErrors`].
+//! [`load`] reads it and returns a [`City`], or every problem found as [`CityErrors`];
+//! [`load_texts`] checks the same files held in memory ([`PackTexts`]).
 //!
 //! - `load`: reading the files, checking each one and every reference between them.
 //! - [`city`]: [`City`] and its queries: routing an incident to a command post, the commune at
@@ -24,5 +25,5 @@ mod toml_doc;
 pub use city::City;
 pub use error::{CityError, CityErrors};
 pub use geo::{FieldOfView, Geometry, Position};
-pub use load::{POSITION_TOLERANCE_M, SUPPORTED_VERSION, load};
-pub use model::{Camera, CommandPost, Commune, Role, Route, Sensor, SensorKind, Unit, Zone, ZoneKind};
+pub use load::{POSITION_TOLERANCE_M, PackTexts, SUPPORTED_VERSION, load, load_texts};
+pub use model::{Camera, CommandPost, Commune, Retention, Role, Route, Sensor, SensorKind, Unit, Zone, ZoneKind};

@@ -9,7 +9,7 @@ use crate::city::{City, CityParts};
 use crate::error::{CityError, CityErrors};
 use crate::geo::{Geometry, Position};
 use crate::geojson::{self, Feature, check_lon_lat};
-use crate::model::{Camera, CommandPost, Commune, CommuneEntry, Role, Route, Sensor, Unit, Zone, ZoneKind};
+use crate::model::{Camera, CommandPost, Commune, CommuneEntry, Retention, Role, Route, Sensor, Unit, Zone, ZoneKind};
 use crate::toml_doc::{Origin, TomlDocument};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -37,19 +37,48 @@ const PLAYBOOKS_DIR: &str = "playbooks";
 /// `playbooks/*.toml`) and checks it. Returns every problem found, each naming its file
 /// (relative to `dir`), where in it, and what is wrong.
 pub fn load(dir: &Path) -> Result<City, CityErrors> {
+    load_from(&Source::Folder(dir))
+}
+
+/// The texts of a pack's files, for tools that hold a pack in memory rather than in a folder
+/// (editors, the fuzz targets). [`load_texts`] checks them exactly as [`load`] checks files.
+#[derive(Clone, Copy, Debug)]
+pub struct PackTexts<'a> {
+    /// `city.toml`.
+    pub city: &'a str,
+    /// `communes.geojson`.
+    pub communes: &'a str,
+    /// `zones.geojson`.
+    pub zones: &'a str,
+    /// Each file of `playbooks/` as (file name, text), such as `("fire.toml", "...")`.
+    pub playbooks: &'a [(&'a str, &'a str)],
+}
+
+/// Checks a pack held in memory; the same checks and errors as [`load`], with no file read.
+pub fn load_texts(texts: &PackTexts<'_>) -> Result<City, CityErrors> {
+    load_from(&Source::Texts(texts))
+}
+
+/// Where a pack's files come from.
+enum Source<'a> {
+    Folder(&'a Path),
+    Texts(&'a PackTexts<'a>),
+}
+
+fn load_from(source: &Source<'_>) -> Result<City, CityErrors> {
     let mut errors = Vec::new();
 
-    let city_text = read_text(dir, Path::new(CITY_FILE), &mut errors);
+    let city_text = read_text(source, Path::new(CITY_FILE), &mut errors);
     let declared = city_text.as_deref().and_then(|text| read_city_file(text, &mut errors));
-    let communes_text = read_text(dir, Path::new(COMMUNES_FILE), &mut errors);
+    let communes_text = read_text(source, Path::new(COMMUNES_FILE), &mut errors);
     let commune_features = communes_text
         .as_deref()
         .and_then(|text| geojson::read_feature_collection(Path::new(COMMUNES_FILE), text, &mut errors));
-    let zones_text = read_text(dir, Path::new(ZONES_FILE), &mut errors);
+    let zones_text = read_text(source, Path::new(ZONES_FILE), &mut errors);
     let zone_features = zones_text
         .as_deref()
         .and_then(|text| geojson::read_feature_collection(Path::new(ZONES_FILE), text, &mut errors));
-    let playbooks = read_playbooks(dir, &mut errors);
+    let playbooks = read_playbooks(source, &mut errors);
 
     let communes = check_communes(declared.as_ref(), commune_features.as_deref(), &mut errors);
     let (zones, zone_ids) = check_zones(declared.as_ref(), &communes, zone_features.as_deref(), &mut errors);
@@ -89,14 +118,33 @@ fn file_rank(file: &Path) -> u8 {
     }
 }
 
-fn read_text(dir: &Path, file: &Path, errors: &mut Vec<CityError>) -> Option<String> {
-    match std::fs::read_to_string(dir.join(file)) {
+fn read_text(source: &Source<'_>, file: &Path, errors: &mut Vec<CityError>) -> Option<String> {
+    let text = match source {
+        Source::Folder(dir) => std::fs::read_to_string(dir.join(file)).map_err(|error| error.to_string()),
+        Source::Texts(texts) => text_of(texts, file).map(str::to_owned).ok_or_else(|| "no such file".to_owned()),
+    };
+    match text {
         Ok(text) => Some(text),
         Err(error) => {
             errors.push(CityError::new(file, None, format!("cannot read the file: {error}")));
             None
         }
     }
+}
+
+/// The text of `file` (relative to the pack) among `texts`.
+fn text_of<'a>(texts: &PackTexts<'a>, file: &Path) -> Option<&'a str> {
+    if file == Path::new(CITY_FILE) {
+        return Some(texts.city);
+    }
+    if file == Path::new(COMMUNES_FILE) {
+        return Some(texts.communes);
+    }
+    if file == Path::new(ZONES_FILE) {
+        return Some(texts.zones);
+    }
+    let name = file.strip_prefix(PLAYBOOKS_DIR).ok()?;
+    texts.playbooks.iter().find(|(playbook, _)| Path::new(playbook) == name).map(|(_, text)| *text)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -115,10 +163,23 @@ struct Declared {
     cameras: Vec<(Camera, Origin)>,
     units: Vec<(Unit, Origin)>,
     routing: Vec<(Route, Origin)>,
+    retention: Option<(Retention, Origin)>,
 }
 
-const CITY_KEYS: [&str; 11] =
-    ["version", "name", "timezone", "center", "communes", "posts", "roles", "sensors", "cameras", "units", "routing"];
+const CITY_KEYS: [&str; 12] = [
+    "version",
+    "name",
+    "timezone",
+    "center",
+    "communes",
+    "posts",
+    "roles",
+    "sensors",
+    "cameras",
+    "units",
+    "routing",
+    "retention",
+];
 
 fn read_city_file(text: &str, errors: &mut Vec<CityError>) -> Option<Declared> {
     let file = Path::new(CITY_FILE);
@@ -144,6 +205,7 @@ fn read_city_file(text: &str, errors: &mut Vec<CityError>) -> Option<Declared> {
         cameras: document.array("cameras", errors),
         units: document.array("units", errors),
         routing: document.array("routing", errors),
+        retention: document.value("retention", false, errors),
     };
     document.finish(&CITY_KEYS, errors);
     Some(declared)
@@ -196,6 +258,19 @@ fn check_city(declared: &Declared, context: &Context<'_>, errors: &mut Vec<CityE
     check_cameras(declared, context, &mut report);
     check_units(declared, context, &mut report);
     check_routing(declared, context, &mut report);
+    if let Some((retention, origin)) = &declared.retention {
+        let days = retention.video_derived_days;
+        if days == 0 || days > Retention::MAX_VIDEO_DERIVED_DAYS {
+            report.errors.push(CityError::new(
+                &report.file,
+                Some(origin.here()),
+                format!(
+                    "retention.video_derived_days is {days}; it must be 1 to {} (one month at most, CSI L252-5)",
+                    Retention::MAX_VIDEO_DERIVED_DAYS
+                ),
+            ));
+        }
+    }
 }
 
 /// Errors of one file.
@@ -700,27 +775,36 @@ fn playbook_file(category: &CategoryId) -> PathBuf {
     Path::new(PLAYBOOKS_DIR).join(format!("{category}.toml"))
 }
 
-fn read_playbooks(dir: &Path, errors: &mut Vec<CityError>) -> Option<Playbooks> {
-    let entries = match std::fs::read_dir(dir.join(PLAYBOOKS_DIR)) {
-        Ok(entries) => entries,
-        Err(error) => {
-            errors.push(CityError::new(PLAYBOOKS_DIR, None, format!("cannot read the folder: {error}")));
-            return None;
-        }
-    };
+/// The names of the `.toml` files of `playbooks/`, sorted; `None` when the folder cannot be read.
+fn playbook_names(source: &Source<'_>, errors: &mut Vec<CityError>) -> Option<Vec<String>> {
     let mut names: Vec<String> = Vec::new();
-    for entry in entries {
-        match entry {
-            Ok(entry) => {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".toml") {
-                    names.push(name);
+    match source {
+        Source::Folder(dir) => {
+            let entries = match std::fs::read_dir(dir.join(PLAYBOOKS_DIR)) {
+                Ok(entries) => entries,
+                Err(error) => {
+                    errors.push(CityError::new(PLAYBOOKS_DIR, None, format!("cannot read the folder: {error}")));
+                    return None;
+                }
+            };
+            for entry in entries {
+                match entry {
+                    Ok(entry) => names.push(entry.file_name().to_string_lossy().into_owned()),
+                    Err(error) => {
+                        errors.push(CityError::new(PLAYBOOKS_DIR, None, format!("cannot read the folder: {error}")))
+                    }
                 }
             }
-            Err(error) => errors.push(CityError::new(PLAYBOOKS_DIR, None, format!("cannot read the folder: {error}"))),
         }
+        Source::Texts(texts) => names.extend(texts.playbooks.iter().map(|(name, _)| (*name).to_owned())),
     }
+    names.retain(|name| name.ends_with(".toml"));
     names.sort();
+    Some(names)
+}
+
+fn read_playbooks(source: &Source<'_>, errors: &mut Vec<CityError>) -> Option<Playbooks> {
+    let names = playbook_names(source, errors)?;
 
     let mut playbooks = Playbooks { files: BTreeSet::new(), policies: BTreeMap::new() };
     for name in names {
@@ -734,7 +818,7 @@ fn read_playbooks(dir: &Path, errors: &mut Vec<CityError>) -> Option<Playbooks> 
             }
         };
         playbooks.files.insert(category.clone());
-        let Some(text) = read_text(dir, &file, errors) else { continue };
+        let Some(text) = read_text(source, &file, errors) else { continue };
         if let Some(policy) = read_playbook(&file, &text, category.clone(), errors) {
             playbooks.policies.insert(category, policy);
         }
@@ -805,5 +889,47 @@ fn build(declared: Declared, communes: Vec<Commune>, zones: Vec<Zone>, playbooks
         units: items(declared.units),
         routing: items(declared.routing),
         policies: IncidentPolicies { categories: playbooks.policies },
+        retention: declared.retention.map(|(retention, _)| retention).unwrap_or_default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../cities/demo-metropole")
+    }
+
+    fn demo_text(file: &str) -> String {
+        std::fs::read_to_string(demo_dir().join(file)).expect("the demo pack is readable")
+    }
+
+    #[test]
+    fn texts_load_like_the_folder() {
+        let mut playbooks: Vec<(String, String)> = Vec::new();
+        for entry in std::fs::read_dir(demo_dir().join(PLAYBOOKS_DIR)).expect("the demo pack has playbooks") {
+            let name = entry.expect("the playbooks folder is readable").file_name().to_string_lossy().into_owned();
+            let text = demo_text(&format!("{PLAYBOOKS_DIR}/{name}"));
+            playbooks.push((name, text));
+        }
+        let playbook_texts: Vec<(&str, &str)> =
+            playbooks.iter().map(|(name, text)| (name.as_str(), text.as_str())).collect();
+        let (city, communes, zones) = (demo_text(CITY_FILE), demo_text(COMMUNES_FILE), demo_text(ZONES_FILE));
+        let texts = PackTexts { city: &city, communes: &communes, zones: &zones, playbooks: &playbook_texts };
+
+        let from_texts = load_texts(&texts).expect("the demo pack loads from memory");
+        let from_folder = load(&demo_dir()).expect("the demo pack loads from its folder");
+        assert_eq!(format!("{from_texts:?}"), format!("{from_folder:?}"));
+    }
+
+    #[test]
+    fn texts_report_missing_playbooks_like_missing_files() {
+        let city = demo_text(CITY_FILE);
+        let (communes, zones) = (demo_text(COMMUNES_FILE), demo_text(ZONES_FILE));
+        let texts = PackTexts { city: &city, communes: &communes, zones: &zones, playbooks: &[("notes.txt", "")] };
+        let errors = load_texts(&texts).expect_err("a pack without playbooks is refused");
+        assert!(errors.0.iter().any(|error| error.file == Path::new(CITY_FILE)), "{errors}");
+        assert!(errors.0.iter().all(|error| !error.file.ends_with("notes.txt")), "{errors}");
+    }
 }

@@ -77,6 +77,19 @@ pub enum SensorKind {
     Noise,
     /// A thermometer.
     Temperature,
+    /// Video analytics: persons in a camera's zone, in `persons`.
+    VideoCount,
+    /// Video analytics: persons per square metre in a camera's zone, in `persons/m²`.
+    VideoDensity,
+    /// Video analytics: tracks that went against a zone's allowed direction during the report
+    /// period, in `tracks`.
+    VideoCounterFlow,
+    /// Video analytics: persons who entered a forbidden zone during the report period (while
+    /// its schedule is active), in `persons`.
+    VideoIntrusion,
+    /// Video analytics: persons who crossed a counting line in one direction during the report
+    /// period, in `persons`.
+    VideoFlow,
 }
 
 impl SensorKind {
@@ -93,7 +106,25 @@ impl SensorKind {
             SensorKind::AirQuality => "air_quality",
             SensorKind::Noise => "noise",
             SensorKind::Temperature => "temperature",
+            SensorKind::VideoCount => "video_count",
+            SensorKind::VideoDensity => "video_density",
+            SensorKind::VideoCounterFlow => "video_counter_flow",
+            SensorKind::VideoIntrusion => "video_intrusion",
+            SensorKind::VideoFlow => "video_flow",
         }
+    }
+
+    /// Whether readings of this kind come from Vigie's own video analytics rather than from a
+    /// field device (the simulator leaves them to the vision worker).
+    pub fn is_video(self) -> bool {
+        matches!(
+            self,
+            SensorKind::VideoCount
+                | SensorKind::VideoDensity
+                | SensorKind::VideoCounterFlow
+                | SensorKind::VideoIntrusion
+                | SensorKind::VideoFlow
+        )
     }
 }
 
@@ -238,5 +269,35 @@ impl Route {
             self.communes.is_empty() || commune.is_some_and(|commune| self.communes.contains(commune));
         let zone_matches = self.zones.is_empty() || zone.is_some_and(|zone| self.zones.contains(zone));
         &self.category == category && commune_matches && zone_matches
+    }
+}
+
+/// How long each class of data is kept (`[retention]` of city.toml).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Video-derived snapshots and clips, in days: at most 30 (one month, Code de la sécurité
+    /// intérieure L252-5), unless an open incident or a legal hold keeps them.
+    #[serde(default = "Retention::default_video_derived_days")]
+    pub video_derived_days: u32,
+}
+
+impl Retention {
+    /// The longest retention the law allows for video-derived data, in days.
+    pub const MAX_VIDEO_DERIVED_DAYS: u32 = 30;
+
+    fn default_video_derived_days() -> u32 {
+        Retention::MAX_VIDEO_DERIVED_DAYS
+    }
+
+    /// Returns the retention of video-derived data, in milliseconds.
+    pub fn video_derived_ms(&self) -> i64 {
+        i64::from(self.video_derived_days) * 24 * 3600 * 1000
+    }
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention { video_derived_days: Retention::MAX_VIDEO_DERIVED_DAYS }
     }
 }

@@ -8,3 +8,5 @@ pub(crate) mod log;
 pub(crate) mod rules;
 pub(crate) mod serve;
 pub(crate) mod simulate;
+pub(crate) mod vision;
+pub(crate) mod vision_eval;

@@ -53,6 +53,9 @@ enum Command {
         /// Run without the simulator (an empty city waiting for real sensors).
         #[arg(long)]
         no_simulator: bool,
+        /// Run without the video analytics of the sample video.
+        #[arg(long)]
+        no_vision: bool,
     },
     /// Play the city simulator into a broker, as real sensors do (MQTT, QoS 1).
     Simulate {
@@ -102,10 +105,94 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Video analytics: the worker, its evaluation.
+    Vision {
+        #[command(subcommand)]
+        command: VisionCommand,
+    },
     /// Benchmarks; print Markdown tables for BENCHMARKS.md.
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+}
+
+/// Where the detector's files are and how it runs (shared by the vision commands).
+#[derive(clap::Args, Clone)]
+struct DetectorArgs {
+    /// `ort` (ONNX Runtime, the faster on CPU) or `tract` (pure Rust, no system library).
+    #[arg(long, default_value = "ort")]
+    backend: String,
+    /// The YOLOX-Nano model (`python3 scripts/fetch-assets.py` puts it there).
+    #[arg(long, default_value = "assets/yolox_nano.onnx")]
+    model: PathBuf,
+    /// ONNX Runtime's shared library, for the ort backend.
+    #[arg(long, default_value = "assets/libonnxruntime.so")]
+    ort_library: PathBuf,
+    /// Inference threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+}
+
+impl DetectorArgs {
+    fn options(&self) -> anyhow::Result<commands::vision::DetectorOptions> {
+        let backend = match self.backend.as_str() {
+            "ort" => vigie_vision::detect::Backend::Ort,
+            "tract" => vigie_vision::detect::Backend::Tract,
+            other => anyhow::bail!("--backend {other:?}: use ort or tract"),
+        };
+        let absolute = |path: &PathBuf| std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        Ok(commands::vision::DetectorOptions {
+            backend,
+            model: absolute(&self.model),
+            ort_library: absolute(&self.ort_library),
+            threads: self.threads,
+        })
+    }
+}
+
+#[derive(Subcommand)]
+enum VisionCommand {
+    /// Analyse the pack's cameras (vision/*.toml) and publish to a running Vigie.
+    Run {
+        #[arg(long, default_value = "cities/demo-metropole")]
+        city: PathBuf,
+        /// Only these cameras (default: every camera of the pack's vision folder).
+        #[arg(long = "camera")]
+        cameras: Vec<String>,
+        /// Read this file or RTSP URL instead of the camera's configured source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Start a file again when it ends.
+        #[arg(long = "loop")]
+        looped: bool,
+        /// Read files as fast as possible instead of at their native speed.
+        #[arg(long)]
+        fast: bool,
+        /// Vigie's HTTP API.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        #[command(flatten)]
+        detector: DetectorArgs,
+    },
+    /// Evaluate: count error against a per-frame count file, and MOTChallenge metrics.
+    Eval {
+        /// A video to run the pipeline on (with --counts and/or --write-mot).
+        #[arg(long)]
+        video: Option<PathBuf>,
+        /// Per-frame person counts (`frame,persons`, 0-based frames).
+        #[arg(long)]
+        counts: Option<PathBuf>,
+        /// Write the tracker's output in MOTChallenge format.
+        #[arg(long)]
+        write_mot: Option<PathBuf>,
+        /// MOTChallenge ground truth, with --hyp (tracker output) to compare.
+        #[arg(long)]
+        gt: Option<PathBuf>,
+        #[arg(long)]
+        hyp: Option<PathBuf>,
+        #[command(flatten)]
+        detector: DetectorArgs,
     },
 }
 
@@ -188,6 +275,20 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2_000_000)]
         readings: u64,
     },
+    /// Video analytics frames/s end to end (decode, detect, track, scene) with each stage's share,
+    /// and Python ONNX Runtime's inference-only rate on the same model as the reference.
+    Vision {
+        #[arg(long, default_value = "assets/vtest.avi")]
+        video: PathBuf,
+        /// Frames to analyse (the video has 795).
+        #[arg(long, default_value_t = 795)]
+        frames: u64,
+        /// Also measure the tract backend (slower; inference only, on 100 frames).
+        #[arg(long)]
+        with_tract: bool,
+        #[command(flatten)]
+        detector: DetectorArgs,
+    },
     /// Restart time after many events: snapshot restore against a full replay.
     Restart {
         #[arg(long, default_value_t = 10_000_000)]
@@ -199,8 +300,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { config, listen } => commands::serve::serve(config.as_deref(), listen.as_deref()),
-        Command::Demo { listen, store, mqtt_listen, speed, seed, no_simulator } => {
-            let options = commands::serve::DemoOptions { store, mqtt_listen, speed, seed, simulate: !no_simulator };
+        Command::Demo { listen, store, mqtt_listen, speed, seed, no_simulator, no_vision } => {
+            let options = commands::serve::DemoOptions {
+                store,
+                mqtt_listen,
+                speed,
+                seed,
+                simulate: !no_simulator,
+                vision: !no_vision,
+            };
             commands::serve::demo(listen.as_deref(), options)
         }
         Command::City { command: CityCommand::Check { dir } } => commands::city::check(&dir),
@@ -231,6 +339,21 @@ fn main() -> ExitCode {
             commands::bench::ingest(observations, batch, clients)
         }
         Command::Bench { command: BenchCommand::Restart { events } } => commands::bench::restart(events),
+        Command::Bench { command: BenchCommand::Vision { video, frames, with_tract, detector } } => {
+            detector.options().and_then(|detector| commands::vision_eval::bench(&video, frames, with_tract, &detector))
+        }
+        Command::Vision { command: VisionCommand::Run { city, cameras, source, looped, fast, server, detector } } => {
+            detector.options().and_then(|detector| {
+                let options = commands::vision::WorkerOptions { source, looped, realtime: !fast, server, detector };
+                commands::vision::run(&city, &cameras, options)
+            })
+        }
+        Command::Vision { command: VisionCommand::Eval { video, counts, write_mot, gt, hyp, detector } } => {
+            detector.options().and_then(|detector| {
+                let request = commands::vision_eval::EvalRequest { video, counts, write_mot, gt, hyp };
+                commands::vision_eval::eval(&request, &detector)
+            })
+        }
         Command::Bench { command: BenchCommand::Rules { readings } } => commands::bench::rules(readings),
         Command::Bench { command: BenchCommand::Mqtt { readings, connections, window } } => {
             commands::bench::mqtt(readings, connections, window)

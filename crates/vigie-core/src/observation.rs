@@ -12,4 +12,8 @@ pub struct Observation {
     pub value: f64,
     /// The unit of `value` (`m`, `°C`, `ppm`, `veh/h`, `persons`...).
     pub unit: String,
+    /// The evidence snapshot a video analytic attached (an id of the media store), already
+    /// redacted: faces and heads blurred before the image left the worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }

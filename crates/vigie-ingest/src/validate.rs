@@ -14,6 +14,9 @@ pub struct ObservationIn {
     pub value: f64,
     #[serde(default)]
     pub unit: Option<String>,
+    /// The id of a redacted evidence snapshot posted to `/api/snapshots` first.
+    #[serde(default)]
+    pub evidence: Option<String>,
 }
 
 /// A time as devices send it: RFC 3339 text or milliseconds since the epoch.
@@ -69,5 +72,14 @@ pub fn validate_observation(city: &City, incoming: ObservationIn, now: Timestamp
         Some(unit) => unit,
         None => sensor.unit.clone(),
     };
-    Ok(Observation { sensor_id, time, value: incoming.value, unit })
+    let evidence = match incoming.evidence {
+        Some(id) if !is_media_id(&id) => return Err(rejected("evidence", format!("{id:?} is not a snapshot id"))),
+        evidence => evidence,
+    };
+    Ok(Observation { sensor_id, time, value: incoming.value, unit, evidence })
+}
+
+/// Whether `text` has the shape of a media store id: 1 to 64 ASCII letters, digits or `-`.
+fn is_media_id(text: &str) -> bool {
+    (1..=64).contains(&text.len()) && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }

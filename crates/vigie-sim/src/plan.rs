@@ -486,7 +486,8 @@ impl<'a> Planner<'a> {
     fn sensor_silent(&mut self, start: i64, rng: &mut Rng) -> Result<(), Vec<String>> {
         let used: BTreeSet<usize> =
             (0..self.plan.effects.len()).filter(|&position| !self.plan.effects[position].is_empty()).collect();
-        let unused = self.sensors_where(|_| true).into_iter().filter(|position| !used.contains(position));
+        let simulated = |sensor: &Sensor| !sensor.kind.is_video();
+        let unused = self.sensors_where(simulated).into_iter().filter(|position| !used.contains(position));
         let unused: Vec<usize> = unused.collect();
         let chatty: Vec<usize> =
             unused.iter().copied().filter(|&position| self.city.sensors[position].expected_period_s <= 300).collect();
@@ -495,7 +496,7 @@ impl<'a> Planner<'a> {
         } else if !unused.is_empty() {
             unused
         } else {
-            self.sensors_where(|_| true)
+            self.sensors_where(simulated)
         };
         if candidates.is_empty() {
             return Err(vec!["a sensor".to_owned()]);

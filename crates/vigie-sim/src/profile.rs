@@ -80,6 +80,13 @@ impl Profile {
             }
             SensorKind::Noise => Profile::Noise { quiet_db: rng.range(40.0, 48.0) },
             SensorKind::Temperature => Profile::Temperature { offset_c: rng.range(-1.0, 1.0) },
+            // Never simulated (the simulator leaves video kinds to the vision worker); an empty
+            // area keeps the match total.
+            SensorKind::VideoCount
+            | SensorKind::VideoDensity
+            | SensorKind::VideoCounterFlow
+            | SensorKind::VideoIntrusion
+            | SensorKind::VideoFlow => Profile::CrowdCount { daytime_persons: 0.0 },
         }
     }
 

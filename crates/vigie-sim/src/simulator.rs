@@ -77,6 +77,8 @@ impl Simulator {
             .sensors
             .iter()
             .zip(plan.effects)
+            // Video analytics report through the vision worker, never through the simulator.
+            .filter(|(sensor, _)| !sensor.kind.is_video())
             .map(|(sensor, effects)| SimSensor::new(sensor, effects, &facts, seed, start))
             .collect();
         Ok(Simulator { seed, start, now: start, sensors, steps: plan.steps })
@@ -227,6 +229,7 @@ impl SimSensor {
             time: Timestamp(time),
             value: if value.is_finite() { value } else { 0.0 },
             unit: self.unit.clone(),
+            evidence: None,
         }
     }
 
@@ -253,6 +256,11 @@ impl SimSensor {
             SensorKind::Rainfall | SensorKind::AirQuality => round_to(0.1).max(0.0),
             SensorKind::Heat | SensorKind::Temperature | SensorKind::Noise => round_to(0.1),
             SensorKind::TrafficFlow | SensorKind::CrowdCount => quantity.round().max(0.0),
+            SensorKind::VideoCount
+            | SensorKind::VideoCounterFlow
+            | SensorKind::VideoIntrusion
+            | SensorKind::VideoFlow => quantity.round().max(0.0),
+            SensorKind::VideoDensity => round_to(0.01).max(0.0),
         }
     }
 }

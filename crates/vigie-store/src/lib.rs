@@ -5,10 +5,14 @@
 //! - [`LogReader`]: the readers' side — ranges for replay and live-stream resume, an incident's
 //!   timeline, a sensor's per-minute series.
 //! - [`sqlite`]: the embedded backend (WAL, `synchronous=FULL`, one transaction per batch).
+//! - [`media`]: redacted evidence snapshots with their retention, in a file of their own
+//!   because, unlike the log, it must be purged.
 //!
 //! Architecture invariant: an [`EventLog::append`] that returns `Ok` has made its events
 //! durable; nothing is acknowledged before that.
 
+#[cfg(feature = "sqlite")]
+pub mod media;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

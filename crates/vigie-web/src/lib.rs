@@ -13,6 +13,7 @@
 mod console;
 mod error;
 mod openapi;
+pub mod retention;
 mod routes;
 mod stream;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     pub pack_dir: std::path::PathBuf,
     /// The built operator console, served at `/` when present.
     pub console_dir: Option<std::path::PathBuf>,
+    /// Redacted evidence snapshots, under retention.
+    pub media: Arc<vigie_store::media::MediaStore>,
 }
 
 /// Builds the router with every route of the API.
@@ -66,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/dead-letters", get(routes::alarms::dead_letters))
         .route("/api/rules", get(routes::rules::list))
         .route("/api/rules/reload", post(routes::rules::reload))
+        .route("/api/snapshots", get(routes::media::list).post(routes::media::create))
+        .route("/api/snapshots/{id}", get(routes::media::image))
         .route("/api/stream", get(stream::live))
         .fallback(console::serve)
         // A full batch of 10,000 observations is about 1 MB; leave room, refuse the absurd.

@@ -4,6 +4,7 @@ pub(crate) mod alarms;
 pub(crate) mod city;
 pub(crate) mod incidents;
 pub(crate) mod ingest;
+pub(crate) mod media;
 pub(crate) mod rules;
 
 use crate::{ApiError, AppState};

@@ -243,7 +243,7 @@ fn unknown_keys_and_bad_values_are_all_reported() {
     )));
     assert!(errors.contains(&format!(
         "city.toml: mayor (line {}): unknown key `mayor`, expected one of `version`, `name`, `timezone`, `center`, \
-         `communes`, `posts`, `roles`, `sensors`, `cameras`, `units`, `routing`",
+         `communes`, `posts`, `roles`, `sensors`, `cameras`, `units`, `routing`, `retention`",
         line_of(&city, "mayor")
     )));
 }

@@ -80,6 +80,7 @@ fn observations(
                 time: Timestamp(start.0 + (first + index as u64) as i64),
                 value: quiet_value(unit, noise),
                 unit: unit.clone(),
+                evidence: None,
             })
         })
         .collect()
@@ -152,6 +153,7 @@ async fn start_server(
         clock: clock.clone(),
         pack_dir: DEMO_PACK.into(),
         console_dir: None,
+        media: Arc::new(vigie_store::media::MediaStore::open(&store_path.with_extension("media.db"))?),
     };
     tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
     Ok((address, engine, clock))
@@ -327,7 +329,8 @@ fn evaluation_rate(rulebook: &vigie_engine::RuleBook, readings: u64) -> (f64, f6
             "river_level" => 1.0 + noise.next() * 0.02,
             _ => noise.next() * 40.0,
         };
-        let observation = Observation { sensor_id: sensor.id.clone(), time: now, value, unit: sensor.unit.clone() };
+        let observation =
+            Observation { sensor_id: sensor.id.clone(), time: now, value, unit: sensor.unit.clone(), evidence: None };
         changes +=
             vigie_rules::evaluate(&mut state, &rulebook.rules, sensor, &observation, now, now.paris_hour()).len();
         evaluations += rules_per_sensor[slot];

@@ -30,7 +30,14 @@ pub(crate) struct DemoOptions {
     pub(crate) speed: f64,
     pub(crate) seed: u64,
     pub(crate) simulate: bool,
+    /// Analyse the sample video as camera cam-dijon-0100 when the assets are there.
+    pub(crate) vision: bool,
 }
+
+/// The sample video, model and runtime the demo's vision worker uses (`scripts/fetch-assets.py`).
+const DEMO_VIDEO: &str = "assets/vtest.avi";
+const DEMO_MODEL: &str = "assets/yolox_nano.onnx";
+const DEMO_ORT: &str = "assets/libonnxruntime.so";
 
 /// The demo device the simulator connects as (its secret is published: demo only).
 const DEMO_DEVICE: (&str, &str) = ("simulateur", "demo-simulateur-2026");
@@ -81,6 +88,11 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
     let log = SqliteLog::open(&config.store.path)
         .with_context(|| format!("cannot open the event log {}", config.store.path.display()))?;
     let reader = Arc::new(SqliteLog::reader(&config.store.path));
+    let media_path = config.store.path.with_extension("media.db");
+    let media = Arc::new(
+        vigie_store::media::MediaStore::open(&media_path)
+            .with_context(|| format!("cannot open the media store {}", media_path.display()))?,
+    );
     let clock = Arc::new(SystemClock);
     let engine_config =
         EngineConfig { snapshot_every_events: config.store.snapshot_every_events, ..EngineConfig::default() };
@@ -126,6 +138,12 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
         _ => None,
     };
 
+    let vision_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let vision = match &banner {
+        Banner::Demo(options) if options.vision => start_demo_vision(&city, pack, address, vision_stop.clone()),
+        _ => Vec::new(),
+    };
+
     let ticker = engine.clone();
     let ticks = tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(1));
@@ -144,11 +162,18 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
         clock,
         pack_dir: pack.clone(),
         console_dir: Some(config.server.console_dir.clone()),
+        media,
     };
+    let retention = tokio::spawn(purge_periodically(state.clone()));
     vigie_web::run(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
     tracing::info!("shutting down: final snapshot");
     ticks.abort();
     reloads.abort();
+    retention.abort();
+    vision_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for worker in vision {
+        let _ = worker.join();
+    }
     if let Some(simulation) = simulation {
         simulation.abort();
     }
@@ -201,6 +226,71 @@ fn print_banner(
         let _ = writeln!(out, "Ctrl-C to stop.");
     }
     let _ = out.flush();
+}
+
+/// Starts the vision worker on the sample video for every camera of the pack's vision folder,
+/// when the assets are there; without them the demo runs on, and says how to get them.
+fn start_demo_vision(
+    city: &Arc<vigie_city::City>,
+    pack: &Path,
+    address: std::net::SocketAddr,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    let missing: Vec<&str> =
+        [DEMO_VIDEO, DEMO_MODEL, DEMO_ORT].into_iter().filter(|path| !Path::new(path).exists()).collect();
+    if !missing.is_empty() {
+        tracing::warn!(
+            missing = %missing.join(", "),
+            "video analytics off: run `python3 scripts/fetch-assets.py` to analyse the sample video"
+        );
+        return Vec::new();
+    }
+    let cameras = match super::vision::select_cameras(pack, &[]) {
+        Ok(cameras) => cameras,
+        Err(error) => {
+            tracing::warn!(error = %format!("{error:#}"), "video analytics off");
+            return Vec::new();
+        }
+    };
+    let absolute = |path: &str| std::path::absolute(path).unwrap_or_else(|_| path.into());
+    let options = super::vision::WorkerOptions {
+        source: Some(DEMO_VIDEO.to_owned()),
+        looped: true,
+        realtime: true,
+        server: format!("http://{address}"),
+        detector: super::vision::DetectorOptions {
+            backend: vigie_vision::detect::Backend::Ort,
+            model: absolute(DEMO_MODEL),
+            ort_library: absolute(DEMO_ORT),
+            threads: 1,
+        },
+    };
+    let mut workers = Vec::new();
+    for camera in cameras {
+        let name = camera.camera.clone();
+        match super::vision::spawn_worker(camera, city.clone(), options.clone(), stop.clone()) {
+            Ok(worker) => {
+                tracing::info!(camera = %name, video = DEMO_VIDEO, "video analytics started");
+                workers.push(worker);
+            }
+            Err(error) => tracing::warn!(camera = %name, error = %format!("{error:#}"), "video analytics off"),
+        }
+    }
+    workers
+}
+
+/// Runs the retention job every ten minutes (and once at start).
+async fn purge_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        let now = state.clock.now();
+        match vigie_web::retention::purge_once(&state, now).await {
+            Ok(purged) if !purged.is_empty() => tracing::info!(purged = purged.len(), "retention job done"),
+            Ok(_) => {}
+            Err(error) => tracing::error!(error = %error.message, "the retention job failed"),
+        }
+    }
 }
 
 /// Reloads `rules/*.toml` on SIGHUP; invalid rules are logged and the old ones stay.

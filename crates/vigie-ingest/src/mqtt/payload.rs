@@ -33,6 +33,7 @@ impl PayloadReading {
             time: self.time.unwrap_or(TimeIn::Millis(received.0)),
             value: self.value,
             unit: self.unit,
+            evidence: None,
         }
     }
 }

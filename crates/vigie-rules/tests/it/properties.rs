@@ -110,7 +110,7 @@ fn run(rules: &RuleSet, sensors: &[SensorInfo], inputs: &[(i64, Input)]) -> Resu
             Input::Reading { sensor, value, hour } => {
                 let sensor = &sensors[*sensor % sensors.len()];
                 let observation =
-                    Observation { sensor_id: sensor.id.clone(), time: now, value: *value, unit: sensor.unit.clone() };
+                    Observation { sensor_id: sensor.id.clone(), time: now, value: *value, unit: sensor.unit.clone(), evidence: None };
                 evaluate(&mut state, rules, sensor, &observation, now, *hour)
             }
             Input::Tick => tick(&mut state, rules, sensors, now),
@@ -153,7 +153,7 @@ proptest! {
         let mut stood = false;
         for (index, value) in values.iter().enumerate() {
             let now = Timestamp(index as i64 * 60_000);
-            let observation = Observation { sensor_id: gauge.id.clone(), time: now, value: *value, unit: "m".to_owned() };
+            let observation = Observation { sensor_id: gauge.id.clone(), time: now, value: *value, unit: "m".to_owned(), evidence: None };
             let changes = evaluate(&mut state, &rules, gauge, &observation, now, 12);
             let stands = *value >= 2.5 || (stood && *value > 2.2);
             let expected_changes = usize::from(stands != stood);
@@ -190,7 +190,7 @@ proptest! {
             if value > 1.0 {
                 matches.push(now_s);
             }
-            let observation = Observation { sensor_id: air.id.clone(), time: now, value, unit: "µg/m³".to_owned() };
+            let observation = Observation { sensor_id: air.id.clone(), time: now, value, unit: "µg/m³".to_owned(), evidence: None };
             evaluate(&mut state, &rules, air, &observation, now, 12);
             let in_window = matches.iter().filter(|at| **at >= now_s - 60).count();
             prop_assert_eq!(state.standing().len(), usize::from(in_window >= 3), "at {}s: {:?}", now_s, matches);

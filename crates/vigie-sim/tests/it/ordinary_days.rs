@@ -102,6 +102,7 @@ fn assert_plausible(city: &City, readings: &[Observation], scenarios: bool, cont
             (SensorKind::AirQuality, _) => (1.0, 100.0),
             (SensorKind::Noise, _) => (30.0, 110.0),
             (SensorKind::Temperature, _) => (-30.0, 45.0),
+            (kind, _) => panic!("{}: the simulator never reads a {kind:?} sensor", sensor.id),
         };
         assert!((low..=high).contains(&value), "{context}: {} ({:?}) read {value}", sensor.id, sensor.kind);
         let whole = matches!(sensor.kind, SensorKind::TrafficFlow | SensorKind::CrowdCount);

@@ -127,7 +127,9 @@ pub(crate) async fn detail(State(state): State<AppState>, Path(id): Path<String>
             .collect(),
         None => Vec::new(),
     };
-    Ok(Json(json!({ "incident": incident, "timeline": timeline, "cameras": cameras })))
+    let evidence =
+        crate::routes::media::incident_evidence(&state, &timeline, incident.created_at, incident.closed_at).await?;
+    Ok(Json(json!({ "incident": incident, "timeline": timeline, "cameras": cameras, "evidence": evidence })))
 }
 
 #[derive(Deserialize)]

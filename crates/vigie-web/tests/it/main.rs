@@ -90,6 +90,7 @@ pub(crate) fn spawn_server_with_pack(name: &str, pack: PathBuf) -> TestServer {
             clock: clock.clone(),
             pack_dir: pack,
             console_dir: None,
+            media: Arc::new(vigie_store::media::MediaStore::open(&dir.join("media.db")).unwrap()),
         };
         tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
         (base, engine)
