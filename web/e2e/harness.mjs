@@ -1,7 +1,9 @@
-// Test harness shared by the end-to-end tests and the performance script: starts `vigie serve`
-// on a free port with its own temporary store, serves the built console, drives Chromium.
+// Test harness shared by the end-to-end tests and the performance script: creates accounts
+// with `vigie user add`, starts `vigie serve` on a free port with its own temporary store,
+// serves the built console, drives Chromium, and talks to the API as a signed-in account.
 
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -30,17 +32,57 @@ export const CHROMIUM_ARGS = [
   '--use-angle=swiftshader',
 ];
 
+/** The password of every test account (long enough for the server's password rules). */
+export const PASSWORD = 'e2e-correct-horse-battery-2026';
+
+/** The environment that points `vigie` at the store of `dir` and at the city pack. */
+function serverEnv(dir, pack, extraEnv) {
+  return {
+    ...process.env,
+    VIGIE_STORE__PATH: join(dir, 'vigie.db'),
+    VIGIE_CITY__PACK: pack,
+    VIGIE_LOG__FILTER: 'warn',
+    ...extraEnv,
+  };
+}
+
 /**
- * Starts `vigie serve --listen 127.0.0.1:0` with a store in a new temporary folder. Asks it to
- * serve the console (`VIGIE_SERVER__CONSOLE_DIR`); a server that does not know that setting
- * yet is started again without it, and the console is then served by `serveConsole`.
+ * Creates an account in the store of `dir` with `vigie user add`, the password on standard
+ * input. `user`: `{login, role, posts?, communes?, mfa?}`; without `mfa: true` the account signs
+ * in with its password alone (`--no-mfa`).
  */
-export async function startServer({ pack = DEMO_PACK, consoleDir = DIST_DIR, env = {}, timeoutMs = 30_000 } = {}) {
+export function addUser(dir, user, { pack = DEMO_PACK, env = {}, password = PASSWORD } = {}) {
+  const args = ['user', 'add', '--login', user.login, '--role', user.role];
+  if (user.posts) args.push('--posts', user.posts.join(','));
+  if (user.communes) args.push('--communes', user.communes.join(','));
+  if (!user.mfa) args.push('--no-mfa');
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(VIGIE_BIN, args, { env: serverEnv(dir, pack, env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolvePromise(output);
+      else reject(new Error(`vigie ${args.join(' ')} exited with ${code}: ${output}`));
+    });
+    child.stdin.end(`${password}\n`);
+  });
+}
+
+/**
+ * Starts `vigie serve --listen 127.0.0.1:0` with a store in a new temporary folder, after
+ * creating the accounts of `users` in it (see `addUser`). Asks it to serve the console
+ * (`VIGIE_SERVER__CONSOLE_DIR`); a server that does not know that setting yet is started again
+ * without it, and the console is then served by `consoleUrl`.
+ */
+export async function startServer({ pack = DEMO_PACK, consoleDir = DIST_DIR, env = {}, timeoutMs = 30_000, users = [] } = {}) {
   if (!existsSync(VIGIE_BIN)) {
     throw new Error(`no vigie binary at ${VIGIE_BIN}: build it with \`cargo build -p vigie-cli\` or set VIGIE_BIN`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'vigie-e2e-'));
   try {
+    for (const user of users) await addUser(dir, user, { pack, env });
     return await spawnServer(dir, pack, consoleDir, env, timeoutMs);
   } catch (error) {
     if (String(error.message).includes('console_dir')) {
@@ -52,13 +94,7 @@ export async function startServer({ pack = DEMO_PACK, consoleDir = DIST_DIR, env
 }
 
 function spawnServer(dir, pack, consoleDir, extraEnv, timeoutMs, listen = '127.0.0.1:0') {
-  const env = {
-    ...process.env,
-    VIGIE_STORE__PATH: join(dir, 'vigie.db'),
-    VIGIE_CITY__PACK: pack,
-    VIGIE_LOG__FILTER: 'warn',
-    ...extraEnv,
-  };
+  const env = serverEnv(dir, pack, extraEnv);
   if (consoleDir) env.VIGIE_SERVER__CONSOLE_DIR = consoleDir;
   else delete env.VIGIE_SERVER__CONSOLE_DIR;
   const child = spawn(VIGIE_BIN, ['serve', '--listen', listen], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -159,7 +195,9 @@ export async function consoleUrl(server, distDir = DIST_DIR) {
         response.end();
       });
       request.pipe(upstream);
-      request.on('close', () => upstream.destroy());
+      // The browser went away (a closed live stream): stop the upstream request too. The
+      // request's own 'close' fires as soon as its body is read, so it cannot tell that.
+      response.on('close', () => upstream.destroy());
       return;
     }
     let file = normalize(join(distDir, path));
@@ -192,13 +230,139 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
-/** JSON over HTTP against the API. */
-export async function api(server, method, path, body, operator) {
+/**
+ * A signed-in account on the API, as a program would be: the session cookie kept from the
+ * login, the anti-forgery token sent with every request that changes something. A `401` (the
+ * server restarted and forgot the session, say) signs in again once and repeats the request.
+ */
+export class ApiClient {
+  constructor(server, login, password = PASSWORD) {
+    this.server = server;
+    this.login = login;
+    this.password = password;
+    this.cookies = new Map();
+    this.csrf = null;
+  }
+
+  keepCookies(response) {
+    for (const line of response.headers.getSetCookie?.() ?? []) {
+      const [pair] = line.split(';');
+      const at = pair.indexOf('=');
+      if (at > 0) this.cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+    }
+  }
+
+  async send(method, path, { json, bytes, contentType } = {}) {
+    const headers = { accept: 'application/json' };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    if (method !== 'GET' && this.csrf) headers['x-csrf-token'] = this.csrf;
+    let body;
+    if (json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(json);
+    } else if (bytes !== undefined) {
+      headers['content-type'] = contentType ?? 'application/octet-stream';
+      body = bytes;
+    }
+    const response = await fetch(`${this.server.url}${path}`, { method, headers, body });
+    this.keepCookies(response);
+    const text = await response.text();
+    let parsed = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, body: parsed, text };
+  }
+
+  /** Signs in with the password (an account without a second factor). */
+  async signIn() {
+    this.cookies.clear();
+    this.csrf = null;
+    const answer = await this.send('POST', '/api/auth/login', { json: { login: this.login, password: this.password } });
+    if (answer.status !== 200 || answer.body?.step !== 'session') {
+      throw new Error(`signing in as ${this.login}: ${answer.status} ${answer.text}`);
+    }
+    this.csrf = answer.body.csrf_token;
+    return this;
+  }
+
+  /** JSON request; throws on an error status, after signing in again once on a 401. */
+  async request(method, path, json, options = {}) {
+    let answer = await this.send(method, path, { json, ...options });
+    if (answer.status === 401) {
+      await this.signIn();
+      answer = await this.send(method, path, { json, ...options });
+    }
+    if (answer.status < 200 || answer.status >= 300) throw new Error(`${method} ${path} as ${this.login}: ${answer.status} ${answer.text}`);
+    return answer.body;
+  }
+}
+
+/** Signs `login` in on the API and returns its client. */
+export async function signIn(server, login, password = PASSWORD) {
+  return new ApiClient(server, login, password).signIn();
+}
+
+/**
+ * JSON over HTTP against the API: as `client` (an `ApiClient`) when given, anonymously
+ * otherwise (`/health`).
+ */
+export async function api(server, method, path, body, client) {
+  if (client) {
+    client.server = server;
+    return client.request(method, path, body);
+  }
   const headers = { 'content-type': 'application/json' };
-  if (operator) headers['x-vigie-operator'] = operator;
   const response = await fetch(`${server.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   const json = text ? JSON.parse(text) : null;
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
   return json;
+}
+
+/** Decodes base32 (RFC 4648, no padding needed), as authenticator apps read TOTP secrets. */
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const clean = text.replace(/[\s=-]/g, '').toUpperCase();
+  const bytes = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const char of clean) {
+    const value = alphabet.indexOf(char);
+    if (value < 0) throw new Error(`not base32: ${char}`);
+    buffer = (buffer << 5) | value;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((buffer >>> bits) & 0xff);
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** The RFC 6238 code (HMAC-SHA1, 30-second steps, 6 digits) of a base32 secret at `timeMs`. */
+export function totp(secret, timeMs = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 1000 / 30)));
+  const digest = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  // Dynamic truncation (RFC 4226 section 5.3).
+  const offset = digest[digest.length - 1] & 0x0f;
+  const value = ((digest[offset] & 0x7f) << 24) | (digest[offset + 1] << 16) | (digest[offset + 2] << 8) | digest[offset + 3];
+  return String(value % 1_000_000).padStart(6, '0');
+}
+
+/** Waits until the next 30-second TOTP step begins (a code is accepted once). */
+export async function nextTotpStep() {
+  const left = 30_000 - (Date.now() % 30_000);
+  await new Promise((done) => setTimeout(done, left + 200));
+}
+
+/** Signs in through the console's login screen (in French), with the password alone; waits until the console is ready. */
+export async function signInPage(page, login, { password = PASSWORD, timeout = 30_000 } = {}) {
+  await page.getByLabel('Identifiant', { exact: true }).fill(login);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(password);
+  await page.getByLabel('Mot de passe', { exact: true }).press('Enter');
+  await page.waitForFunction(() => window.vigie?.ready === true, null, { timeout, polling: 100 });
 }

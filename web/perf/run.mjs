@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_PACK, VIGIE_BIN, WEB_DIR, api, consoleUrl, launchBrowser, startServer } from '../e2e/harness.mjs';
+import { DEMO_PACK, VIGIE_BIN, WEB_DIR, api, consoleUrl, launchBrowser, signIn, signInPage, startServer } from '../e2e/harness.mjs';
 import { communeSampler, makeBigCity, random } from './citygen.mjs';
 
 const SENSORS = Number(process.env.PERF_SENSORS ?? 10_000);
@@ -34,10 +34,16 @@ async function pool(items, width, work) {
   await Promise.all(workers);
 }
 
-async function openIncidents(server, pack, count) {
+/** The console's account (a supervisor sees every post) and the one that acknowledges in bursts. */
+const USERS = [
+  { login: 'perf', role: 'supervisor' },
+  { login: 'perf-bot', role: 'supervisor' },
+];
+
+async function openIncidents(server, client, pack, count) {
   const rand = random(7);
   const sample = communeSampler(JSON.parse(readFileSync(join(pack, 'communes.geojson'), 'utf8')), rand);
-  const { categories } = await api(server, 'GET', '/api/categories');
+  const { categories } = await api(server, 'GET', '/api/categories', undefined, client);
   const priorities = ['p1', 'p2', 'p2', 'p3', 'p3', 'p3', 'p4', 'p4'];
   const jobs = Array.from({ length: count }, (_, index) => {
     const place = sample();
@@ -49,7 +55,7 @@ async function openIncidents(server, pack, count) {
       position: { lon: place.lon, lat: place.lat },
     };
   });
-  await pool(jobs, 8, (job) => api(server, 'POST', '/api/incidents', job, 'perf'));
+  await pool(jobs, 8, (job) => api(server, 'POST', '/api/incidents', job, client));
 }
 
 function stats(samples) {
@@ -97,29 +103,32 @@ const log = (message) => console.error(`[perf ${new Date().toISOString().slice(1
 
 async function measure(label, pack, incidents) {
   log(`${label}: starting the server`);
-  const server = await startServer({ pack, timeoutMs: 120_000 });
+  const server = await startServer({ pack, timeoutMs: 120_000, users: USERS });
   const site = await consoleUrl(server);
   const result = { label };
   try {
+    const perf = await signIn(server, 'perf');
+    const bot = await signIn(server, 'perf-bot');
     const opened = Date.now();
-    await openIncidents(server, pack, incidents);
+    await openIncidents(server, perf, pack, incidents);
     result.incidentsPostedMs = Date.now() - opened;
-    const sensors = (await api(server, 'GET', '/api/sensors')).sensors.length;
-    const cameras = (await api(server, 'GET', '/api/cameras')).cameras.length;
-    const open = (await api(server, 'GET', '/api/incidents?status=open,acknowledged,on_hold&limit=1')).total;
-    const cityBytes = (await (await fetch(`${server.url}/api/city`)).arrayBuffer()).byteLength;
-    const sensorsBytes = (await (await fetch(`${server.url}/api/sensors`)).arrayBuffer()).byteLength;
+    const sensors = (await api(server, 'GET', '/api/sensors', undefined, perf)).sensors.length;
+    const cameras = (await api(server, 'GET', '/api/cameras', undefined, perf)).cameras.length;
+    const open = (await api(server, 'GET', '/api/incidents?status=open,acknowledged,on_hold&limit=1', undefined, perf)).total;
+    const cityBytes = Buffer.byteLength((await perf.send('GET', '/api/city')).text);
+    const sensorsBytes = Buffer.byteLength((await perf.send('GET', '/api/sensors')).text);
     Object.assign(result, { sensors, cameras, open, cityBytes, sensorsBytes });
 
     log(`${label}: ${incidents} incidents posted in ${result.incidentsPostedMs} ms; opening the console`);
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-      await page.addInitScript(() => {
-        localStorage.setItem('vigie.session', JSON.stringify({ login: 'perf', post: null }));
-        localStorage.setItem('vigie.muted', '1');
-      });
+      await page.addInitScript(() => localStorage.setItem('vigie.muted', '1'));
       await page.goto(site.url);
+      await signInPage(page, 'perf', { timeout: 120_000 });
+      // Measure a page that opens on a session (resumed with GET /api/auth/me), as an operator's
+      // console does after the first login: the timings then count from its navigation start.
+      await page.reload();
       await page.waitForFunction(() => window.vigie?.ready === true, null, { timeout: 120_000, polling: 200 });
       log(`${label}: ready`);
       await page.waitForFunction((n) => document.querySelectorAll('#queue-list [data-incident-id]').length >= Math.min(n, 500), open, { timeout: 60_000, polling: 200 });
@@ -144,10 +153,10 @@ async function measure(label, pack, incidents) {
 
       log(`${label}: ${result.fpsWide.toFixed(1)} / ${result.fpsClose.toFixed(1)} frames/s; burst of commands`);
       // A burst of acknowledgements by other operators: how long until all show as acknowledged.
-      const { incidents: toAck } = await api(server, 'GET', `/api/incidents?status=open&limit=${BURST}`);
+      const { incidents: toAck } = await api(server, 'GET', `/api/incidents?status=open&limit=${BURST}`, undefined, bot);
       const ids = toAck.map((incident) => incident.id);
       const burstStart = Date.now();
-      await pool(ids, 8, (id) => api(server, 'POST', `/api/incidents/${id}/commands`, { type: 'acknowledge' }, 'perf-bot'));
+      await pool(ids, 8, (id) => api(server, 'POST', `/api/incidents/${id}/commands`, { type: 'acknowledge' }, bot));
       const sent = Date.now() - burstStart;
       await page.waitForFunction(
         (wanted) => wanted.every((id) => window.vigie.app.state.incidents.get(id)?.status === 'acknowledged'),

@@ -1,20 +1,25 @@
-// The console once an operator holds a post: loads the snapshot, follows the live stream, and
-// keeps the map, the queue, the detail and the supervision views in step with the state.
+// The console once an account is signed in: loads the snapshot its role may read, follows the
+// live stream (or reads the queue again every 30 s for roles without it), and keeps the map,
+// the queue, the detail and the supervision views in step with the state. Actions the role
+// lacks are not offered; refusals of the server still show as messages.
 
 import { Alerter } from './alert';
-import { Api, ApiError } from './api';
+import { type Api, ApiError } from './api';
+import { type Me, errorNotice } from './auth';
 import type { Ctx } from './ctx';
 import { formatDateTime, formatDuration, formatTime, formatValue, incidentRef, priorityLabel, priorityShort } from './format';
 import { type Key, type Lang, lang, onLangChange, pick, setLang, t } from './i18n';
 import { cityLayer, incidentFeatures, sensorFeatures, sensorState, unitFeatures } from './map/features';
 import type { CityMap } from './map/map';
-import { type Session, loadMuted, saveLang, saveMuted, saveTheme } from './prefs';
+import { loadMuted, saveLang, saveMuted, saveTheme } from './prefs';
+import { type Capabilities, capabilities, homePost, inScope, scopePosts } from './roles';
 import { ACTIVE_STATUSES, type QueueFilter, buildQueue } from './store/incidents';
 import { type Applied, ConsoleState } from './store/state';
 import { LiveStream, type StreamStatus } from './stream';
 import { type ThemeName, applyTheme } from './theme';
 import type { Camera, Category, Command, FeatureCollection, Incident, Kpis, Post, SensorEntry, VigieEvent } from './types';
 import { IncidentDetailView } from './ui/detail';
+import { noticeText } from './ui/login';
 import { h, replaceChildren } from './ui/dom';
 import { icon } from './ui/icons';
 import { showHelp } from './ui/help';
@@ -34,8 +39,11 @@ export interface Timings {
   map?: number;
 }
 
+/** How often the queue is read again when the role does not follow the live stream. */
+const POLL_MS = 30_000;
+
 export class ConsoleApp {
-  readonly api = new Api();
+  readonly caps: Capabilities;
   readonly state = new ConsoleState();
   readonly alerter = new Alerter(loadMuted());
   readonly timings: Timings = {};
@@ -59,6 +67,7 @@ export class ConsoleApp {
   private kpiTimer: ReturnType<typeof setTimeout> | null = null;
   private sensorsTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribeLang: (() => void) | null = null;
+  private stopped = false;
   private readonly refetching = new Set<number>();
   private timers: ReturnType<typeof setInterval>[] = [];
   private els!: {
@@ -75,16 +84,19 @@ export class ConsoleApp {
 
   constructor(
     private readonly root: HTMLElement,
-    readonly session: Session,
+    readonly api: Api,
+    readonly me: Me,
     private theme: ThemeName,
     private readonly onLogout: () => void,
   ) {
-    this.api.operator = session.login;
+    this.caps = capabilities(me.role);
     const app = this;
     this.ctx = {
       api: this.api,
       state: this.state,
-      session,
+      me,
+      caps: this.caps,
+      homePost: homePost(me),
       posts: this.posts,
       categories: this.categories,
       communes: this.communes,
@@ -92,7 +104,9 @@ export class ConsoleApp {
       cameras: this.cameras,
       sensors: this.sensors,
       now: () => Date.now() + app.clockOffset,
+      scopePosts: () => scopePosts(me.scope, [...app.posts.keys()]),
       command: (id, command) => app.command(id, command),
+      refused: (error) => app.refused(error),
       openIncident: (id, options) => app.openIncident(id, options),
       openSensor: (id) => app.openSensor(id),
       closeDetail: () => app.closeDetail(),
@@ -133,12 +147,19 @@ export class ConsoleApp {
     this.renderHeader();
     this.queue.renderFilters();
     this.timings.data = performance.now();
-    this.stream = new LiveStream({
-      lastSeq: () => this.state.lastSeq,
-      onEvent: (event) => this.onEvent(event),
-      onStatus: (status) => this.setLive(status),
-    });
-    this.stream.start();
+    if (this.caps.live) {
+      this.stream = new LiveStream({
+        lastSeq: () => this.state.lastSeq,
+        onEvent: (event) => this.onEvent(event),
+        onStatus: (status) => this.setLive(status),
+        // The browser gave up on the stream: a session that ended shows the login screen.
+        onGiveUp: () => void this.checkSession(),
+      });
+      this.stream.start();
+    } else {
+      this.setLive('off');
+      if (this.caps.incidents) this.timers.push(setInterval(() => void this.pollIncidents(), POLL_MS));
+    }
     this.mark('queue', 'map', 'units', 'supervision');
     this.flush();
     this.timings.queue = performance.now();
@@ -146,30 +167,57 @@ export class ConsoleApp {
     void this.loadSensors();
     void this.loadKpis();
     this.timers.push(setInterval(() => this.tick(), 1000));
-    this.timers.push(setInterval(() => void this.loadSensors(), 60_000));
-    this.timers.push(setInterval(() => void this.loadKpis(), 30_000));
+    if (this.caps.sensors) this.timers.push(setInterval(() => void this.loadSensors(), 60_000));
+    if (this.caps.supervision) this.timers.push(setInterval(() => void this.loadKpis(), 30_000));
   }
 
   stop(): void {
+    this.stopped = true;
     this.unsubscribeLang?.();
     this.stream?.stop();
     for (const timer of this.timers) clearInterval(timer);
+    if (this.kpiTimer) clearTimeout(this.kpiTimer);
+    if (this.sensorsTimer) clearTimeout(this.sensorsTimer);
+    if (this.frame) cancelAnimationFrame(this.frame);
     this.map?.map.remove();
   }
 
+  /** Reads what the role may read: active incidents, units, alarms; between two readings of the log's head. */
   private async loadSnapshot(): Promise<void> {
     const before = await this.api.health();
+    const empty = { incidents: [] as Incident[] };
     const [incidents, units, alarms] = await Promise.all([
-      this.api.incidents({ status: ACTIVE_STATUSES.join(','), limit: 5000 }),
+      this.caps.incidents ? this.api.incidents({ status: ACTIVE_STATUSES.join(','), limit: 5000 }) : Promise.resolve(empty),
       this.api.units(),
-      this.api.alarms(),
+      this.caps.supervision ? this.api.alarms() : Promise.resolve({ standing: [], shelved: [] }),
     ]);
     const after = await this.api.health();
     // Drawn by `start` once the city's names are in too.
     this.state.loadSnapshot({ incidents: incidents.incidents, units: units.units, alarms }, before.last_seq, after.last_seq);
   }
 
+  /** Asks the server whether the session still stands; goes back to the login screen when it does not. */
+  private async checkSession(): Promise<void> {
+    try {
+      await this.api.me();
+    } catch (error) {
+      if (!this.stopped && error instanceof ApiError && error.status === 401) this.api.onUnauthenticated?.(error);
+    }
+  }
+
+  /** Without the live stream: reads the active incidents again. */
+  private async pollIncidents(): Promise<void> {
+    try {
+      const { incidents } = await this.api.incidents({ status: ACTIVE_STATUSES.join(','), limit: 5000 });
+      for (const incident of incidents) this.state.upsertIncident(incident);
+      this.mark('queue', 'map', 'detail');
+    } catch {
+      // The next reading tries again; an ended session shows the login screen.
+    }
+  }
+
   private async loadSensors(): Promise<void> {
+    if (!this.caps.sensors) return;
     try {
       const { sensors } = await this.api.sensors();
       this.sensors.clear();
@@ -181,6 +229,7 @@ export class ConsoleApp {
   }
 
   private async loadKpis(): Promise<void> {
+    if (!this.caps.supervision || this.stopped) return;
     if (this.kpiTimer) {
       clearTimeout(this.kpiTimer);
       this.kpiTimer = null;
@@ -293,7 +342,7 @@ export class ConsoleApp {
   }
 
   private inScope(incident: Incident): boolean {
-    return this.session.post === null || incident.post === this.session.post;
+    return inScope(this.me.scope, incident.post, incident.commune);
   }
 
   private async refetch(id: number): Promise<void> {
@@ -310,9 +359,15 @@ export class ConsoleApp {
     }
   }
 
-  private setLive(status: StreamStatus): void {
+  private setLive(status: StreamStatus | 'off'): void {
     const live = this.els.live;
     live.dataset.state = status;
+    if (status === 'off') {
+      // Without the stream: the queue is read every 30 s, or there is no queue at all.
+      live.textContent = t(this.caps.incidents ? 'live.off' : 'live.none');
+      live.title = t(this.caps.incidents ? 'live.offTitle' : 'live.noneTitle');
+      return;
+    }
     live.textContent = t(status === 'live' ? 'live.live' : status === 'reconnecting' ? 'live.reconnecting' : 'live.connecting');
     live.title = t('live.lastSeq', { seq: this.state.lastSeq });
   }
@@ -330,13 +385,28 @@ export class ConsoleApp {
       this.mark('queue', 'map', 'detail');
       return true;
     } catch (error) {
-      if (error instanceof ApiError) {
-        toast(error.code === 'network' ? t('toast.network') : t('toast.error', { code: error.code, message: error.message }), 'error', 8000);
-      } else {
-        toast(String(error), 'error');
-      }
+      this.refused(error);
       return false;
     }
+  }
+
+  /** Shows why a request failed: the role, the scope, the network, or the server's own words. */
+  refused(error: unknown): void {
+    if (!(error instanceof ApiError)) {
+      toast(String(error), 'error');
+      return;
+    }
+    // An ended session goes back to the login screen (`Api.onUnauthenticated`): no toast.
+    if (error.status === 401 && error.code === 'unauthenticated') return;
+    if (error.status === 0) {
+      toast(t('toast.network'), 'error', 8000);
+      return;
+    }
+    if (error.status === 403 || error.status === 423 || error.status === 429) {
+      toast(noticeText(errorNotice(error)), 'error', 8000);
+      return;
+    }
+    toast(t('toast.error', { code: error.code, message: error.message }), 'error', 8000);
   }
 
   // ----- rendering -----
@@ -384,7 +454,11 @@ export class ConsoleApp {
     const clock = h('time', { class: 'clock', 'aria-label': t('header.clock') });
     const header = h('header', { class: 'topbar' });
     const tabs = h('div', { class: 'tabs', role: 'tablist' });
-    const queuePanel = h('div', { class: 'tab-panel', role: 'tabpanel', id: 'panel-queue', 'aria-labelledby': 'tab-queue' }, this.queue.element);
+    const queuePanel = h(
+      'div',
+      { class: 'tab-panel', role: 'tabpanel', id: 'panel-queue', 'aria-labelledby': 'tab-queue' },
+      this.caps.incidents ? this.queue.element : h('p', { class: 'access-note', role: 'note', 'data-testid': 'no-incidents' }, t('access.noIncidents', { role: this.roleLabel() })),
+    );
     const supPanel = h('div', { class: 'tab-panel', role: 'tabpanel', id: 'panel-supervision', 'aria-labelledby': 'tab-supervision', hidden: true }, this.supervision.element);
     const mapEl = h('div', { id: 'map', class: 'map', role: 'region', 'aria-label': t('map.label') });
     const mapTools = h('div', { class: 'map-tools' });
@@ -407,19 +481,45 @@ export class ConsoleApp {
     this.tick();
   }
 
+  /** The role's name in the current language. */
+  private roleLabel(): string {
+    const key = `role.${this.me.role}` as Key;
+    const label = t(key);
+    return label === key ? this.me.role : label;
+  }
+
+  /** The command posts of the account's scope, by name, or "all posts". */
+  private postsLabel(): string {
+    if (this.me.scope.posts === 'all') return t('header.allPosts');
+    return this.me.scope.posts.only.map((id) => this.ctx.postName(id)).join(', ') || '—';
+  }
+
+  /** The communes of a scope restricted to some, by name; null for all communes. */
+  private communesLabel(): string | null {
+    const communes = this.me.scope.communes;
+    if (communes === 'all') return null;
+    return communes.only.map((id) => this.ctx.communeName(id)).join(', ') || '—';
+  }
+
   private renderHeader(): void {
-    const session = this.session;
+    const me = this.me;
+    const communes = this.communesLabel();
     const muted = this.alerter.muted;
+    const single = this.me.scope.posts !== 'all' && this.me.scope.posts.only.length === 1;
     replaceChildren(
       this.els.header,
       h('span', { class: 'brand', 'aria-label': t('app.tagline') }, t('app.name')),
       h(
         'span',
         { class: 'who' },
-        h('span', { class: 'muted' }, `${t('header.operator')} `),
-        h('strong', { 'data-testid': 'operator' }, session.login),
-        h('span', { class: 'muted' }, ` · ${t('header.post')} `),
-        h('strong', { 'data-testid': 'post' }, session.post ? this.ctx.postName(session.post) : t('tabs.supervision')),
+        h('span', { class: 'muted' }, `${t('header.user')} `),
+        h('strong', { 'data-testid': 'operator', title: me.login }, me.display_name),
+        h('span', { class: 'muted' }, ` · ${t('header.role')} `),
+        h('strong', { 'data-testid': 'role', 'data-role': me.role }, this.roleLabel()),
+        h('span', { class: 'muted' }, ` · ${single ? t('header.post') : t('header.posts')} `),
+        h('strong', { 'data-testid': 'post' }, this.postsLabel()),
+        communes === null ? null : [h('span', { class: 'muted' }, ` · ${t('header.communes')} `), h('strong', { 'data-testid': 'communes' }, communes)],
+        this.caps.readOnly ? h('span', { class: 'tag tag-readonly', 'data-testid': 'read-only', title: t('access.readOnly', { role: this.roleLabel() }) }, t('header.readOnly')) : null,
       ),
       this.els.live,
       this.els.clock,
@@ -465,7 +565,7 @@ export class ConsoleApp {
         h('button', { type: 'button', class: 'btn', id: 'logout', 'data-focus': 'logout', onclick: () => this.onLogout() }, t('header.logout')),
       ),
     );
-    this.setLive(this.stream?.status ?? 'connecting');
+    this.setLive(this.caps.live ? (this.stream?.status ?? 'connecting') : 'off');
   }
 
   private renderTabs(): void {
@@ -485,14 +585,14 @@ export class ConsoleApp {
           onkeydown: (event: KeyboardEvent) => {
             if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
               event.preventDefault();
-              this.setTab(this.tab === 'queue' ? 'supervision' : 'queue');
+              if (this.caps.supervision) this.setTab(this.tab === 'queue' ? 'supervision' : 'queue');
               document.getElementById(`tab-${this.tab}`)?.focus();
             }
           },
         },
         label,
       );
-    replaceChildren(this.els.tabs, make('queue', t('tabs.queue')), make('supervision', t('tabs.supervision')));
+    replaceChildren(this.els.tabs, make('queue', t('tabs.queue')), this.caps.supervision ? make('supervision', t('tabs.supervision')) : null);
     this.els.queuePanel.hidden = this.tab !== 'queue';
     this.els.supPanel.hidden = this.tab !== 'supervision';
   }
@@ -649,7 +749,7 @@ export class ConsoleApp {
   }
 
   setTab(tab: Tab): void {
-    if (this.tab === tab) return;
+    if (this.tab === tab || (tab === 'supervision' && !this.caps.supervision)) return;
     this.tab = tab;
     this.renderTabs();
     if (tab === 'supervision') {
@@ -668,7 +768,7 @@ export class ConsoleApp {
           for (const incident of incidents) if (!this.state.incidents.has(incident.id)) this.state.upsertIncident(incident);
           this.mark('queue', 'map');
         })
-        .catch(() => toast(t('toast.network'), 'error'));
+        .catch((error) => this.refused(error));
     }
   }
 
@@ -682,6 +782,7 @@ export class ConsoleApp {
   }
 
   acknowledgeSelected(): void {
+    if (!this.caps.command) return;
     if (this.detail instanceof IncidentDetailView) void this.detail.acknowledge();
     else if (this.queue.selected !== null) void this.command(this.queue.selected, { type: 'acknowledge' });
   }
@@ -720,6 +821,8 @@ export class ConsoleApp {
     this.renderMapTools();
     this.queue.renderFilters();
     this.els.mapEl.setAttribute('aria-label', t('map.label'));
+    const note = this.els.queuePanel.querySelector('[data-testid="no-incidents"]');
+    if (note) note.textContent = t('access.noIncidents', { role: this.roleLabel() });
     const skip = document.getElementById('skip-link');
     if (skip) skip.textContent = t('app.skip');
     this.map?.closePopup();

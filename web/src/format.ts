@@ -55,6 +55,19 @@ export function formatDateTime(ms: number, inLang: Lang = currentLang(), timeZon
   }).format(new Date(ms));
 }
 
+/** Date with the year and time to the minute, e.g. `26/11/2026 08:03`: for expiries weeks away. */
+export function formatDateYear(ms: number, inLang: Lang = currentLang(), timeZone?: string): string {
+  return new Intl.DateTimeFormat(inLang === 'fr' ? 'fr-FR' : 'en-GB', {
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZone,
+  }).format(new Date(ms));
+}
+
 /** `P1`…`P4`. */
 export function priorityShort(priority: Priority): string {
   return priority.toUpperCase();

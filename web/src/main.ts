@@ -1,14 +1,17 @@
-// Entry point: theme and language from the browser's memory, the development login, then the
-// console with its keyboard shortcuts.
+// Entry point: theme and language from the browser's memory, then the session: resumed with
+// `GET /api/auth/me` when the cookie still holds one, otherwise the login screen. Once logged
+// in, the console with its keyboard shortcuts; logging out, or a session that ends (any
+// `401 unauthenticated`), brings the login screen back.
 
-import { Api } from './api';
+import { Api, ApiError } from './api';
 import { ConsoleApp } from './app';
-import { lang, onLangChange, setLang } from './i18n';
-import { type Session, loadLang, loadSession, loadTheme, saveLang, saveSession } from './prefs';
+import { type Me, type Notice, errorNotice, parseMe } from './auth';
+import { lang, onLangChange, setLang, t } from './i18n';
+import { forgetDevelopmentSession, loadLang, loadTheme, saveLang } from './prefs';
 import { applyTheme } from './theme';
-import type { Post } from './types';
 import { showHelp } from './ui/help';
-import { renderLogin } from './ui/login';
+import { LoginScreen } from './ui/login';
+import { h } from './ui/dom';
 import './styles.css';
 
 declare global {
@@ -19,59 +22,77 @@ declare global {
 }
 
 const root = document.getElementById('app') as HTMLElement;
+const api = new Api();
 let app: ConsoleApp | null = null;
 window.vigie = { app: null, ready: false };
 
 setLang(loadLang());
 document.documentElement.lang = lang();
+onLangChange(() => {
+  document.documentElement.lang = lang();
+});
 applyTheme(loadTheme());
+forgetDevelopmentSession();
 
-async function showLogin(): Promise<void> {
-  let posts: Post[] | null = null;
-  let error: string | null = null;
-  try {
-    posts = (await new Api().posts()).posts;
-  } catch (caught) {
-    error = caught instanceof Error ? caught.message : String(caught);
-  }
-  const draw = () =>
-    renderLogin(
-      root,
-      posts,
-      error,
-      loadSession(),
-      (next) => {
-        saveLang(next);
-        setLang(next);
-      },
-      (session) => {
-        saveSession(session);
-        unsubscribe();
-        void startConsole(session);
-      },
-    );
-  const unsubscribe = onLangChange(() => {
-    document.documentElement.lang = lang();
-    draw();
-  });
-  draw();
+function stopConsole(): void {
+  app?.stop();
+  app = null;
+  window.vigie = { app: null, ready: false };
+  for (const dialog of document.querySelectorAll('dialog')) dialog.remove();
 }
 
-async function startConsole(session: Session): Promise<void> {
-  app = new ConsoleApp(root, session, loadTheme(), () => {
-    app?.stop();
-    app = null;
-    window.vigie = { app: null, ready: false };
-    saveSession(null);
-    void showLogin();
+function showLogin(notice: Notice | null = null): void {
+  stopConsole();
+  api.csrf = null;
+  new LoginScreen(root, {
+    api,
+    notice,
+    onLang: (next) => {
+      saveLang(next);
+      setLang(next);
+    },
+    onSession: (me) => void startConsole(me),
+  });
+}
+
+async function startConsole(me: Me): Promise<void> {
+  api.csrf = me.csrf_token;
+  app = new ConsoleApp(root, api, me, loadTheme(), async () => {
+    try {
+      await api.logout();
+    } catch {
+      // The session is gone for this page either way.
+    }
+    showLogin({ key: 'login.loggedOut', tone: 'info' });
   });
   window.vigie = { app, ready: false };
   try {
     await app.start();
     window.vigie.ready = true;
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return; // `onUnauthenticated` shows the login
     console.error('console failed to start', error);
-    root.prepend(Object.assign(document.createElement('p'), { className: 'form-error', role: 'alert', textContent: String(error) }));
+    root.prepend(h('p', { class: 'form-error', role: 'alert' }, String(error)));
+  }
+}
+
+// A session that ends while the console runs (expired, revoked, the server forgot it).
+api.onUnauthenticated = () => {
+  if (app) showLogin({ key: 'auth.error.sessionEnded', tone: 'error' });
+};
+
+/** Resumes the session the cookie holds, or shows the login screen. */
+async function boot(): Promise<void> {
+  root.replaceChildren(h('main', { class: 'login', id: 'main' }, h('p', { class: 'muted', role: 'status' }, h('span', { class: 'brand' }, t('app.name')), ' — ', t('login.checking'))));
+  try {
+    const me = parseMe(await api.me());
+    if (me) {
+      void startConsole(me);
+      return;
+    }
+    showLogin();
+  } catch (error) {
+    showLogin(error instanceof ApiError && error.status === 401 ? null : errorNotice(error));
   }
 }
 
@@ -124,7 +145,7 @@ document.addEventListener(
         break;
       case 's':
       case 'S':
-        app.setTab(document.getElementById('tab-supervision')?.getAttribute('aria-selected') === 'true' ? 'queue' : 'supervision');
+        if (app.caps.supervision) app.setTab(document.getElementById('tab-supervision')?.getAttribute('aria-selected') === 'true' ? 'queue' : 'supervision');
         break;
       case 'f':
       case 'F':
@@ -140,6 +161,4 @@ document.addEventListener(
   { capture: false },
 );
 
-const session = loadSession();
-if (session) void startConsole(session);
-else void showLogin();
+void boot();

@@ -1,24 +1,16 @@
-// What the console remembers in the browser: the development session, the language, the
-// theme and the mute switch.
+// What the console remembers in the browser: the language, the theme and the mute switch.
+// The session itself is an HttpOnly cookie the page cannot read.
 
 import type { Lang } from './i18n';
 import type { ThemeName } from './theme';
 
-export interface Session {
-  /** The operator's login, sent as `X-Vigie-Operator`. */
-  login: string;
-  /** The command post, or null for supervision (every post). */
-  post: string | null;
-}
-
 const KEY = {
-  session: 'vigie.session',
+  /** The development login's session of earlier versions, removed at start. */
+  oldSession: 'vigie.session',
   lang: 'vigie.lang',
   theme: 'vigie.theme',
   muted: 'vigie.muted',
 } as const;
-
-export const LOGIN_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 function read(key: string): string | null {
   try {
@@ -37,21 +29,9 @@ function write(key: string, value: string | null): void {
   }
 }
 
-export function loadSession(): Session | null {
-  const text = read(KEY.session);
-  if (!text) return null;
-  try {
-    const session = JSON.parse(text) as Session;
-    if (typeof session.login !== 'string' || !LOGIN_PATTERN.test(session.login)) return null;
-    if (session.post !== null && typeof session.post !== 'string') return null;
-    return { login: session.login, post: session.post };
-  } catch {
-    return null;
-  }
-}
-
-export function saveSession(session: Session | null): void {
-  write(KEY.session, session ? JSON.stringify(session) : null);
+/** Removes what the development login of earlier versions left in the browser. */
+export function forgetDevelopmentSession(): void {
+  write(KEY.oldSession, null);
 }
 
 export function loadLang(): Lang {

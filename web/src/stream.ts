@@ -2,7 +2,7 @@
 // (`incident.created`, `alarm.raised`, `unit.position`...) and carries its sequence number as
 // `id`, so the browser resumes with `Last-Event-ID` after a reconnect. When the browser gives
 // up (the server answered with an error), the stream is opened again from the last sequence
-// number applied.
+// number applied. The session cookie goes with the request like any other of the same origin.
 
 import type { VigieEvent } from './types';
 
@@ -52,6 +52,8 @@ export interface LiveStreamOptions {
   onEvent: (event: VigieEvent) => void;
   onStatus: (status: StreamStatus) => void;
   factory?: EventSourceFactory;
+  /** Called each time the browser gives up on the stream (the server refused it or went away). */
+  onGiveUp?: () => void;
   /** Delay before opening again a stream the browser closed, in ms. */
   retryMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
@@ -98,6 +100,7 @@ export class LiveStream {
         // The browser will not retry by itself: open a new stream from the last event applied.
         source.close();
         this.source = null;
+        this.options.onGiveUp?.();
         const setTimer = this.options.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
         this.retryTimer = setTimer(() => {
           this.retryTimer = null;

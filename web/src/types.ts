@@ -262,10 +262,25 @@ export interface Kpis {
   top_chattering: { rule: string; subject: string; raises_last_10_min: number }[];
 }
 
+/** A redacted snapshot (faces and heads blurred) that video analytics kept as evidence. */
+export interface Evidence {
+  id: string;
+  camera: string;
+  sensor: string | null;
+  taken_at: number;
+  expires_at: number;
+  data_class: string;
+  bytes: number;
+  stored_at?: number;
+  kept_by?: string | null;
+}
+
 export interface IncidentDetail {
   incident: Incident;
   timeline: VigieEvent[];
   cameras: { camera: Camera; distance_m: number }[];
+  /** The evidence snapshots of the incident's video alarms, newest first (absent from older servers). */
+  evidence?: Evidence[];
 }
 
 export interface CommandResult {

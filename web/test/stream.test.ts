@@ -30,6 +30,7 @@ class FakeSource implements EventSourceLike {
 }
 
 function setup(startSeq: number) {
+  const givenUp: number[] = [];
   const sources: FakeSource[] = [];
   const received: VigieEvent[] = [];
   const statuses: string[] = [];
@@ -48,8 +49,9 @@ function setup(startSeq: number) {
       return source;
     },
     setTimer: (fn) => timers.push(fn),
+    onGiveUp: () => givenUp.push(sources.length),
   });
-  return { stream, sources, received, statuses, timers };
+  return { stream, sources, received, statuses, timers, givenUp };
 }
 
 const event = (seq: number): VigieEvent => ({ seq, time: seq, source: 'x', body: { incident: { incident_id: 1, actor: 'operator:a', change: 'acknowledged' } } });
@@ -109,6 +111,15 @@ describe('live stream', () => {
     // Late events from the old source are dropped.
     sources[0]!.emit('incident.acknowledged', event(99));
     expect(received.map((item) => item.seq)).toEqual([11, 12]);
+  });
+
+  it('says when the browser gives up, so that an ended session can be noticed, and not while it retries', () => {
+    const { stream, sources, givenUp } = setup(0);
+    stream.start();
+    sources[0]!.fail(false);
+    expect(givenUp).toEqual([]);
+    sources[0]!.fail(true);
+    expect(givenUp).toEqual([1]);
   });
 
   it('stops for good', () => {

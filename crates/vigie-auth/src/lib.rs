@@ -13,6 +13,7 @@
 //! - `audit`: the hash-chained audit log with signed checkpoints (`AuditLog`, `verify`).
 //! - `retention`: the purge register (`AuditLog::record_purge`) and legal holds
 //!   (`AuthStore::place_hold`, `is_held`).
+//! - `devices`: device credentials withdrawn at run time (`AuthStore::revoke_device`).
 //! - `store`: `AuthStore` over `<data_dir>/security.db`, `AuthConfig`, `AuthError`.
 //!
 //! Nothing here reads a clock: every operation that depends on time takes `now: Timestamp`.
@@ -70,6 +71,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod devices;
 pub mod policy;
 pub mod retention;
 mod secret;
@@ -88,6 +90,7 @@ pub use audit::{
     AuditConfig, AuditEntry, AuditError, AuditFilter, AuditLog, AuditPublicKey, Checkpoint, NewAuditEntry, Outcome,
     Tamper, VerifyReport, verify,
 };
+pub use devices::DeviceRevocation;
 pub use policy::{Action, Denied, Target, allowed, authorize, in_scope};
 pub use retention::{HoldTarget, LegalHold, PurgeFilter, PurgeRecord, StoredPurge};
 pub use secret::RandomError;

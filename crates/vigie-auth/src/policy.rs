@@ -23,20 +23,23 @@
 //! | read_retention_register | no | no | no | yes | yes | no |
 //! | manage_legal_holds | no | no | no | no | yes | no |
 //! | read_live_stream | yes | yes | no | no | no | no |
+//! | read_devices | no | no | yes | no | no | yes |
+//! | read_metrics | no | yes | yes | no | no | yes |
 //!
 //! The reasoning: operators and supervisors run incidents in their scope and see the imagery
 //! of their incidents; only supervisors shelve alarms. The administrator configures (accounts,
 //! devices, rules) but sees no incident, alarm or image: administering the system does not need
 //! them. The auditor reads the audit trail and nothing operational. The data protection officer
 //! reads incidents and imagery to answer people's requests about their data and places legal
-//! holds. An integrator is a partner system: it posts observations and reads the sensor side.
+//! holds. An integrator is a partner system: it posts observations and reads the sensor side,
+//! the device list (to follow its gateways' last contact) and the metrics.
 //! A test checks that this table and `TABLE` below say the same.
 //!
 //! Scope: a principal whose scope is not the whole city may act on a resource only when the
 //! resource's command post and commune are both in its scope. A coordinate the resource lacks
 //! (`None`) is refused on a restricted dimension: unknown means no (fail closed). Actions on
 //! the system as a whole (`Action::is_global`: the map, sensors and cameras as equipment,
-//! configuration, audit, retention) ignore scopes. Incidents, alarms, imagery, ingest and the
+//! configuration, devices, metrics, audit, retention) ignore scopes. Incidents, alarms, imagery, ingest and the
 //! live stream are scoped: a handler checks each item with `authorize(.., Target::Scoped {..})`,
 //! or filters a list with `in_scope`. An integrator is usually scoped by communes only
 //! (`posts: all`), so that each reading it posts is checked against its commune.
@@ -91,11 +94,15 @@ pub enum Action {
     ManageLegalHolds,
     /// Follow the live event stream.
     ReadLiveStream,
+    /// Read the device list, with each device's revocation and last contact.
+    ReadDevices,
+    /// Read the operational metrics (Prometheus).
+    ReadMetrics,
 }
 
 impl Action {
     /// Every action, in the order of the authorisation table's rows.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::ReadCity,
         Action::ReadIncidents,
         Action::CommandIncidents,
@@ -116,6 +123,8 @@ impl Action {
         Action::ReadRetentionRegister,
         Action::ManageLegalHolds,
         Action::ReadLiveStream,
+        Action::ReadDevices,
+        Action::ReadMetrics,
     ];
 
     /// Returns the action's name (`command_incidents`), as in the audit log.
@@ -141,6 +150,8 @@ impl Action {
             Action::ReadRetentionRegister => "read_retention_register",
             Action::ManageLegalHolds => "manage_legal_holds",
             Action::ReadLiveStream => "read_live_stream",
+            Action::ReadDevices => "read_devices",
+            Action::ReadMetrics => "read_metrics",
         }
     }
 
@@ -164,6 +175,8 @@ impl Action {
                 | Action::ExportAudit
                 | Action::ReadRetentionRegister
                 | Action::ManageLegalHolds
+                | Action::ReadDevices
+                | Action::ReadMetrics
         )
     }
 }
@@ -180,7 +193,7 @@ const N: bool = false;
 /// The authorisation table: one row per action, in `Action::ALL` order, one column per role,
 /// in `Role::ALL` order (operator, supervisor, administrator, auditor, data protection officer,
 /// integrator). Being an array of arrays, it has a decision for every pair by construction.
-const TABLE: [(Action, [bool; 6]); 20] = [
+const TABLE: [(Action, [bool; 6]); 22] = [
     // Columns: operator, supervisor, administrator, auditor, data protection officer, integrator.
     (Action::ReadCity, [Y, Y, Y, Y, Y, Y]),
     (Action::ReadIncidents, [Y, Y, N, N, Y, N]),
@@ -202,6 +215,8 @@ const TABLE: [(Action, [bool; 6]); 20] = [
     (Action::ReadRetentionRegister, [N, N, N, Y, Y, N]),
     (Action::ManageLegalHolds, [N, N, N, N, Y, N]),
     (Action::ReadLiveStream, [Y, Y, N, N, N, N]),
+    (Action::ReadDevices, [N, N, Y, N, N, Y]),
+    (Action::ReadMetrics, [N, Y, Y, N, N, Y]),
 ];
 
 fn role_column(role: Role) -> usize {

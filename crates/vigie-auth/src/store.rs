@@ -1,5 +1,6 @@
 //! `AuthStore`: the security database `<data_dir>/security.db` (accounts, sessions, pending
-//! logins, legal holds), its schema versions, its configuration and its one error type.
+//! logins, legal holds, device revocations), its schema versions, its configuration and its
+//! one error type.
 //!
 //! Every method blocks: argon2 takes tens of milliseconds of CPU on purpose and SQLite writes
 //! wait for the disk. Call them from a blocking pool (`spawn_blocking`). The store is `Send` and
@@ -112,6 +113,8 @@ pub enum AuthError {
     HoldAlreadyLifted { id: i64 },
     #[error("invalid legal hold: {0}")]
     InvalidHold(&'static str),
+    #[error("invalid device revocation: {0}")]
+    InvalidRevocation(&'static str),
 }
 
 impl AuthError {
@@ -137,13 +140,15 @@ impl AuthError {
             AuthError::UnknownHold { .. } => "unknown_hold",
             AuthError::HoldAlreadyLifted { .. } => "hold_already_lifted",
             AuthError::InvalidHold(_) => "invalid_hold",
+            AuthError::InvalidRevocation(_) => "invalid_revocation",
         }
     }
 }
 
 /// The schema, one script per version: version `n` is `MIGRATIONS[n - 1]`, recorded in
 /// SQLite's `user_version`. A new version appends a script; scripts never change.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE accounts (
     login          TEXT PRIMARY KEY,
     display_name   TEXT NOT NULL,
@@ -199,7 +204,16 @@ CREATE TRIGGER legal_holds_lift_only BEFORE UPDATE ON legal_holds
       OR NEW.placed_by IS NOT OLD.placed_by
       OR NEW.placed_at IS NOT OLD.placed_at
     BEGIN SELECT RAISE(ABORT, 'a legal hold can only be lifted, once'); END;
-"];
+",
+    "
+CREATE TABLE device_revocations (
+    device_id  TEXT PRIMARY KEY,
+    revoked_by TEXT NOT NULL,
+    revoked_at INTEGER NOT NULL,
+    reason     TEXT NOT NULL
+);
+",
+];
 
 /// The accounts, sessions and legal holds, in `<data_dir>/security.db`.
 pub struct AuthStore {

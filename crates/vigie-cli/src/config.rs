@@ -20,6 +20,12 @@ pub(crate) struct Config {
     /// MQTT ingest; see the `[mqtt]` table in the README.
     #[serde(default)]
     pub(crate) mqtt: vigie_ingest::mqtt::MqttConfig,
+    /// Accounts, sessions and lockout (`vigie_auth::AuthConfig`).
+    #[serde(default)]
+    pub(crate) auth: vigie_auth::AuthConfig,
+    /// The audit log.
+    #[serde(default)]
+    pub(crate) audit: AuditSection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -28,6 +34,60 @@ pub(crate) struct ServerConfig {
     pub(crate) listen: SocketAddr,
     /// The built operator console (`web/dist`), served at `/`.
     pub(crate) console_dir: PathBuf,
+    /// HTTPS: the certificate chain and private key (PEM). Without it the API is plain HTTP.
+    #[serde(default)]
+    pub(crate) tls: Option<TlsFiles>,
+    /// With TLS, a plaintext listener that answers `/health` only (for load balancers).
+    #[serde(default)]
+    pub(crate) health_listen: Option<SocketAddr>,
+    /// The per-client-address rate limit.
+    #[serde(default)]
+    pub(crate) rate_limit: vigie_web::SecurityConfig,
+}
+
+/// A certificate chain and its private key, as PEM files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TlsFiles {
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
+}
+
+/// The `[audit]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct AuditSection {
+    /// A checkpoint is signed after every this many entries (and at shutdown).
+    pub(crate) checkpoint_every: u64,
+    /// The checkpoint signing key; default `audit-signing.key` beside the event log. Keep it
+    /// off the data volume where possible.
+    pub(crate) key_file: Option<PathBuf>,
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        AuditSection { checkpoint_every: vigie_auth::AuditConfig::default().checkpoint_every, key_file: None }
+    }
+}
+
+impl Config {
+    /// The folder of the data files: the event log, `security.db`, `audit.db`, the media store.
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        match self.store.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// The audit log's database.
+    pub(crate) fn audit_db(&self) -> PathBuf {
+        self.data_dir().join(vigie_auth::audit::AUDIT_DB)
+    }
+
+    /// The checkpoint signing key.
+    pub(crate) fn audit_key_file(&self) -> PathBuf {
+        self.audit.key_file.clone().unwrap_or_else(|| self.data_dir().join(vigie_auth::audit::AUDIT_KEY_FILE))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,6 +203,9 @@ impl Config {
         if config.store.snapshot_every_events == 0 {
             bail!("store.snapshot_every_events must be at least 1");
         }
+        if config.server.health_listen.is_some() && config.server.tls.is_none() {
+            bail!("server.health_listen is for TLS servers: without [server.tls] the API port answers /health already");
+        }
         Ok(config)
     }
 }
@@ -197,6 +260,30 @@ mod tests {
         assert_eq!(config.mqtt.external.port, 1999);
         assert!(config.mqtt.embedded.allow_anonymous);
         assert_eq!(config.mqtt.external.password.as_ref().map(|secret| secret.expose()), Some("000123"));
+    }
+
+    #[test]
+    fn security_sections_load_from_the_environment() {
+        let env = vec![
+            ("VIGIE_SERVER__TLS__CERT".to_owned(), "/etc/vigie/cert.pem".to_owned()),
+            ("VIGIE_SERVER__TLS__KEY".to_owned(), "/etc/vigie/key.pem".to_owned()),
+            ("VIGIE_SERVER__HEALTH_LISTEN".to_owned(), "127.0.0.1:8081".to_owned()),
+            ("VIGIE_AUTH__LOCKOUT_S".to_owned(), "60".to_owned()),
+            ("VIGIE_SERVER__RATE_LIMIT__REQUESTS_PER_SECOND".to_owned(), "0".to_owned()),
+            ("VIGIE_STORE__PATH".to_owned(), "/var/lib/vigie/vigie.db".to_owned()),
+        ];
+        let config = Config::load(None, env.into_iter()).unwrap();
+        assert_eq!(config.server.tls.as_ref().map(|tls| tls.cert.clone()), Some(PathBuf::from("/etc/vigie/cert.pem")));
+        assert_eq!(config.server.health_listen.map(|address| address.port()), Some(8081));
+        assert_eq!(config.auth.lockout_s, 60);
+        assert_eq!(config.auth.max_failed_logins, 5, "the other keys keep their defaults");
+        assert_eq!(config.server.rate_limit.requests_per_second, 0);
+        assert_eq!(config.audit_db(), PathBuf::from("/var/lib/vigie/audit.db"));
+        assert_eq!(config.audit_key_file(), PathBuf::from("/var/lib/vigie/audit-signing.key"));
+        let defaults = Config::load(None, std::iter::empty()).unwrap();
+        assert!(defaults.server.tls.is_none() && defaults.server.rate_limit.requests_per_second > 0);
+        let lonely = vec![("VIGIE_SERVER__HEALTH_LISTEN".to_owned(), "127.0.0.1:8081".to_owned())];
+        assert!(Config::load(None, lonely.into_iter()).is_err(), "a health port without TLS is refused");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! - `serve` / `demo`: run the engine and the HTTP API (`commands::serve`).
 //! - `simulate`: the city simulator, publishing through MQTT (`commands::simulate`).
 //! - `device hash`: hash a device secret (`commands::device`).
+//! - `user add` / `list` / `unlock` / `reset-totp`: operator accounts (`commands::user`).
+//! - `audit verify` / `public-key` / `export`: the audit log (`commands::audit`).
 //! - `city check`: validate a city pack (`commands::city`).
 //! - `log verify` / `log replay`: check the event log, rebuild projections (`commands::log`).
 //! - `rules test`: replay a recorded stream through a rules folder (`commands::rules`).
@@ -90,6 +92,16 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// Operator accounts, in security.db beside the event log.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit log: check it, print its public key, export it.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// City packs.
     City {
         #[command(subcommand)]
@@ -172,6 +184,11 @@ enum VisionCommand {
         /// Vigie's HTTP API.
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         server: String,
+        /// The device to post as (a device of the devices file), and its secret (or VIGIE_VISION_SECRET).
+        #[arg(long)]
+        device: Option<String>,
+        #[arg(long, env = "VIGIE_VISION_SECRET", hide_env_values = true)]
+        secret: Option<String>,
         #[command(flatten)]
         detector: DetectorArgs,
     },
@@ -206,6 +223,81 @@ enum CityCommand {
 enum DeviceCommand {
     /// Print the argon2id hash of a secret read from standard input, for a devices file.
     Hash,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; its password is read from standard input (never from the command line).
+    Add {
+        #[arg(long)]
+        login: String,
+        /// operator, supervisor, administrator, auditor, data_protection_officer or integrator.
+        #[arg(long)]
+        role: String,
+        /// The command posts it works for: `all` or a comma-separated list.
+        #[arg(long, default_value = "all")]
+        posts: String,
+        /// The communes it works on: `all` or a comma-separated list of INSEE codes.
+        #[arg(long, default_value = "all")]
+        communes: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// No second factor (machine accounts; people should keep it).
+        #[arg(long)]
+        no_mfa: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// List the accounts: role, scope, second factor, lockout.
+    List {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// End an account's lockout.
+    Unlock {
+        login: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Forget an account's second factor (a lost phone): its next login enrols a new one.
+    ResetTotp {
+        login: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and the signed checkpoints; exits non-zero with the first problem.
+    Verify {
+        /// The audit database (default: audit.db beside the event log).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The published public key (64 hex digits).
+        #[arg(long, conflicts_with = "key_file")]
+        public_key: Option<String>,
+        /// The signing key file, to take the public key from.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print the public key that verifies the checkpoints (creates the signing key if absent).
+    PublicKey {
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Sign a checkpoint, then write every entry as JSON lines.
+    Export {
+        /// The file to write (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -313,6 +405,25 @@ fn main() -> ExitCode {
         }
         Command::City { command: CityCommand::Check { dir } } => commands::city::check(&dir),
         Command::Device { command: DeviceCommand::Hash } => commands::device::hash(),
+        Command::User { command } => match command {
+            UserCommand::Add { login, role, posts, communes, display_name, no_mfa, config } => {
+                let user = commands::user::NewUser { login, role, posts, communes, display_name, no_mfa };
+                commands::user::add(config.as_deref(), &user)
+            }
+            UserCommand::List { config } => commands::user::list(config.as_deref()),
+            UserCommand::Unlock { login, config } => commands::user::unlock(config.as_deref(), &login),
+            UserCommand::ResetTotp { login, config } => commands::user::reset_totp(config.as_deref(), &login),
+        },
+        Command::Audit { command } => match command {
+            AuditCommand::Verify { db, public_key, key_file, config } => {
+                let request = commands::audit::VerifyRequest { db, public_key, key_file };
+                commands::audit::verify(config.as_deref(), &request)
+            }
+            AuditCommand::PublicKey { key_file, config } => {
+                commands::audit::public_key(config.as_deref(), key_file.as_deref())
+            }
+            AuditCommand::Export { output, config } => commands::audit::export(config.as_deref(), output.as_deref()),
+        },
         Command::Simulate { city, host, port, username, password, speed, seed, scenarios, duration_s } => {
             let plan = commands::simulate::SimulationPlan {
                 host,
@@ -342,12 +453,13 @@ fn main() -> ExitCode {
         Command::Bench { command: BenchCommand::Vision { video, frames, with_tract, detector } } => {
             detector.options().and_then(|detector| commands::vision_eval::bench(&video, frames, with_tract, &detector))
         }
-        Command::Vision { command: VisionCommand::Run { city, cameras, source, looped, fast, server, detector } } => {
-            detector.options().and_then(|detector| {
-                let options = commands::vision::WorkerOptions { source, looped, realtime: !fast, server, detector };
-                commands::vision::run(&city, &cameras, options)
-            })
-        }
+        Command::Vision {
+            command: VisionCommand::Run { city, cameras, source, looped, fast, server, device, secret, detector },
+        } => detector.options().and_then(|detector| {
+            let options =
+                commands::vision::WorkerOptions { source, looped, realtime: !fast, server, device, secret, detector };
+            commands::vision::run(&city, &cameras, options)
+        }),
         Command::Vision { command: VisionCommand::Eval { video, counts, write_mot, gt, hyp, detector } } => {
             detector.options().and_then(|detector| {
                 let request = commands::vision_eval::EvalRequest { video, counts, write_mot, gt, hyp };

@@ -76,8 +76,13 @@ pub fn replay(rules: &RuleSet, sensors: &[SensorInfo], fixture: &str) -> Result<
                 };
                 let value: f64 =
                     value_text.parse().map_err(|_| fail(format!("expected a number, found {value_text:?}")))?;
-                let observation =
-                    Observation { sensor_id: sensor.id.clone(), time: now, value, unit: sensor.unit.clone(), evidence: None };
+                let observation = Observation {
+                    sensor_id: sensor.id.clone(),
+                    time: now,
+                    value,
+                    unit: sensor.unit.clone(),
+                    evidence: None,
+                };
                 let hour = u8::try_from(seconds / 3600 % 24).unwrap_or_default();
                 changes.extend(evaluate(&mut state, rules, sensor, &observation, now, hour));
             }

@@ -28,7 +28,9 @@ pub struct Frame {
     pub index: u64,
     /// Time since the start of the stream, in milliseconds, from the frame rate.
     pub time_ms: i64,
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
     /// `width × height × 3` bytes, blue first.
     pub bgr: Vec<u8>,
@@ -140,7 +142,8 @@ impl VideoSource {
     }
 
     /// Blocks until the next frame is decoded. Returns `None` at the end of a file; a stream
-    /// that breaks off, or a truncated frame, is an error.
+    /// that breaks off, or a truncated frame, is an error. After the end or an error, returns
+    /// `None`.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, DecodeError> {
         if self.finished {
             return Ok(None);

@@ -42,6 +42,21 @@ impl ApiError {
         ApiError { status: StatusCode::NOT_FOUND, code, message: message.into(), path: None }
     }
 
+    /// No valid session (or device credentials) came with the request.
+    pub fn unauthenticated() -> ApiError {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthenticated",
+            message: "not signed in, or the session has ended".to_owned(),
+            path: None,
+        }
+    }
+
+    /// The caller may not do this (`forbidden`, `out_of_scope`, `csrf_mismatch`).
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status: StatusCode::FORBIDDEN, code, message: message.into(), path: None }
+    }
+
     /// The server could not do its part.
     pub fn internal(message: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: message.into(), path: None }

@@ -1,11 +1,14 @@
 //! Route handlers, one module per area of the API.
 
+pub(crate) mod admin;
 pub(crate) mod alarms;
 pub(crate) mod city;
 pub(crate) mod incidents;
 pub(crate) mod ingest;
 pub(crate) mod media;
+pub(crate) mod records;
 pub(crate) mod rules;
+pub(crate) mod session;
 
 use crate::{ApiError, AppState};
 use axum::Json;
@@ -24,17 +27,6 @@ pub(crate) async fn metrics() -> ([(axum::http::header::HeaderName, &'static str
     let mut out = String::new();
     vigie_engine::metrics::render_prometheus(&mut out);
     vigie_ingest::metrics::render_prometheus(&mut out);
+    crate::audit::render_prometheus(&mut out);
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
-}
-
-/// The author of a request. Until accounts exist, a development header names the operator.
-pub(crate) fn actor(headers: &axum::http::HeaderMap) -> vigie_core::incident::Actor {
-    let name = headers
-        .get("x-vigie-operator")
-        .and_then(|value| value.to_str().ok())
-        .filter(|name| {
-            !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        })
-        .unwrap_or("anonymous");
-    vigie_core::incident::Actor(format!("operator:{name}"))
 }

@@ -1,11 +1,13 @@
 // One incident: what it is, the actions the lifecycle allows, the playbook checklist (Resolve
-// stays disabled until every step is done or skipped), the cameras that see it, the nearest
-// available units, notes and the timeline with its authors.
+// stays disabled until every step is done or skipped), the evidence snapshots of its video
+// alarms, the cameras that see it, the nearest available units, notes and the timeline with
+// its authors. A role that may not command incidents sees all of it read-only.
 
 import type { Ctx } from '../ctx';
 import {
   formatActor,
   formatDateTime,
+  formatDateYear,
   formatDistance,
   formatDuration,
   formatOutcome,
@@ -14,10 +16,10 @@ import {
   priorityLabel,
   priorityShort,
 } from '../format';
-import { type Key, pick, t } from '../i18n';
+import { type Key, lang, pick, t } from '../i18n';
 import { allStepsSettled, canResolve, changeName, isActive } from '../store/incidents';
 import { nearestAvailableUnits } from '../store/state';
-import type { Incident, IncidentDetail, StepState, VigieEvent } from '../types';
+import type { Evidence, Incident, IncidentDetail, StepState, VigieEvent } from '../types';
 import { h, replaceChildren } from './dom';
 import { askReason } from './modal';
 
@@ -61,6 +63,30 @@ export function describeEvent(event: VigieEvent, ctx: Pick<Ctx, 'postName' | 'un
   return t('timeline.other', { kind: Object.keys(body)[0] ?? '?' });
 }
 
+/** Opens an evidence snapshot large, in a dialog (Escape or the button closes it). */
+export function showEvidence(url: string, camera: string, evidence: Evidence): HTMLDialogElement {
+  const taken = formatDateTime(evidence.taken_at);
+  const image = h('img', { src: url, alt: t('evidence.alt', { camera, at: taken }), class: 'evidence-large', 'data-testid': 'evidence-large' });
+  const gone = h('p', { class: 'muted', hidden: true }, t('evidence.gone'));
+  image.addEventListener('error', () => {
+    image.hidden = true;
+    gone.hidden = false;
+  });
+  const dialog = h(
+    'dialog',
+    { class: 'dialog evidence-dialog', 'aria-labelledby': 'evidence-dialog-title' },
+    h('h2', { id: 'evidence-dialog-title' }, `${camera} · ${taken}`),
+    image,
+    gone,
+    h('p', { class: 'evidence-note' }, t('evidence.blurred'), ' · ', t('evidence.expires', { at: formatDateYear(evidence.expires_at) })),
+    h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn btn-primary', onclick: () => dialog.close() }, t('evidence.close'))),
+  );
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  return dialog;
+}
+
 /** The incident an event belongs to, if any. */
 export function eventIncident(event: VigieEvent): number | null {
   if ('incident' in event.body) return event.body.incident.incident_id;
@@ -79,6 +105,10 @@ export class IncidentDetailView {
   private readonly header = h('div', { class: 'detail-header' });
   private readonly actions = h('div', { class: 'detail-actions', role: 'group' });
   private readonly playbook = h('section', { class: 'detail-section', 'aria-labelledby': 'playbook-title' });
+  private readonly evidenceEl = h('section', { class: 'detail-section', 'aria-labelledby': 'evidence-title', 'data-testid': 'evidence', hidden: true });
+  /** What the evidence section shows (language and ids): it is drawn again only when that changes, not to reload the images. */
+  private evidenceDrawn = '';
+  private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly camerasEl = h('section', { class: 'detail-section', 'aria-labelledby': 'cameras-title' });
   private readonly unitsEl = h('section', { class: 'detail-section', 'aria-labelledby': 'units-title' });
   private readonly notesEl: HTMLElement;
@@ -120,6 +150,7 @@ export class IncidentDetailView {
       this.header,
       this.actions,
       this.playbook,
+      this.evidenceEl,
       this.camerasEl,
       this.unitsEl,
       this.notesEl,
@@ -150,6 +181,13 @@ export class IncidentDetailView {
   /** An event arrived: adds it to the timeline when it belongs to this incident (drawn at the next render). */
   onEvent(event: VigieEvent): void {
     if (eventIncident(event) !== this.id) return;
+    // An alarm that joins may bring evidence: read the detail again, once for a burst.
+    if ('alarm' in event.body && this.ctx.caps.imagery && this.reloadTimer === null) {
+      this.reloadTimer = setTimeout(() => {
+        this.reloadTimer = null;
+        if (this.element.isConnected) void this.load();
+      }, 1000);
+    }
     if (!this.timeline.some((known) => known.seq === event.seq)) {
       this.timeline.push(event);
       this.timeline.sort((a, b) => a.seq - b.seq);
@@ -198,6 +236,7 @@ export class IncidentDetailView {
     this.renderHeader(incident);
     this.renderActions(incident);
     this.renderPlaybook(incident);
+    this.renderEvidence();
     this.renderCameras(incident);
     this.renderUnits(incident);
     this.renderNotes(incident);
@@ -242,6 +281,12 @@ export class IncidentDetailView {
 
   private renderActions(incident: Incident): void {
     const ctx = this.ctx;
+    if (!ctx.caps.command) {
+      // Read-only: no action is offered.
+      replaceChildren(this.actions);
+      this.actions.hidden = true;
+      return;
+    }
     const status = incident.status;
     const active = isActive(status);
     const buttons: HTMLElement[] = [];
@@ -376,7 +421,7 @@ export class IncidentDetailView {
 
   private renderPlaybook(incident: Incident): void {
     const settled = incident.steps.filter((step) => step.settlement !== null).length;
-    const editable = isActive(incident.status);
+    const editable = isActive(incident.status) && this.ctx.caps.command;
     const items = incident.steps.map((state, index) => this.renderStep(state, index, editable));
     replaceChildren(
       this.playbook,
@@ -450,7 +495,7 @@ export class IncidentDetailView {
 
   private renderCameras(incident: Incident): void {
     const cameras = this.detail?.cameras ?? [];
-    const active = isActive(incident.status);
+    const active = isActive(incident.status) && this.ctx.caps.command;
     replaceChildren(
       this.camerasEl,
       h('h3', { id: 'cameras-title' }, t('cameras.title')),
@@ -491,7 +536,7 @@ export class IncidentDetailView {
 
   private renderUnits(incident: Incident): void {
     const ctx = this.ctx;
-    const active = isActive(incident.status);
+    const active = isActive(incident.status) && ctx.caps.command;
     const dispatched = incident.units.map((id) => h('li', { 'data-unit-id': id }, ctx.unitName(id)));
     const nearest = incident.position ? nearestAvailableUnits(ctx.state.units.values(), incident.position, 5) : [];
     replaceChildren(
@@ -528,7 +573,60 @@ export class IncidentDetailView {
     );
   }
 
+  /** The evidence snapshots: a thumbnail each, its camera, when it was taken and when it expires; nothing when there is none. */
+  private renderEvidence(): void {
+    const evidence = this.ctx.caps.imagery ? (this.detail?.evidence ?? []) : [];
+    const drawn = `${lang()}|${evidence.map((item) => item.id).join(',')}`;
+    if (drawn === this.evidenceDrawn) return;
+    this.evidenceDrawn = drawn;
+    this.evidenceEl.hidden = evidence.length === 0;
+    if (evidence.length === 0) {
+      replaceChildren(this.evidenceEl);
+      return;
+    }
+    const ctx = this.ctx;
+    replaceChildren(
+      this.evidenceEl,
+      h('h3', { id: 'evidence-title' }, t('evidence.title')),
+      h('p', { class: 'evidence-note' }, t('evidence.blurred')),
+      h(
+        'ul',
+        { class: 'evidence-list' },
+        evidence.map((item) => {
+          const camera = ctx.cameraName(item.camera);
+          const taken = formatDateTime(item.taken_at);
+          const url = ctx.api.snapshotUrl(item.id);
+          const image = h('img', { src: url, alt: t('evidence.alt', { camera, at: taken }), loading: 'lazy', width: 160, height: 90, class: 'evidence-thumb' });
+          const gone = h('span', { class: 'evidence-gone muted', hidden: true }, t('evidence.gone'));
+          const open = h(
+            'button',
+            { type: 'button', class: 'evidence-open', 'data-focus': `evidence-${item.id}`, 'aria-label': t('evidence.open', { camera, at: taken }), onclick: () => showEvidence(url, camera, item) },
+            image,
+            gone,
+          );
+          image.addEventListener('error', () => {
+            image.hidden = true;
+            gone.hidden = false;
+          });
+          return h(
+            'li',
+            { 'data-evidence-id': item.id },
+            open,
+            h(
+              'span',
+              { class: 'evidence-meta' },
+              h('strong', null, camera),
+              h('span', null, t('evidence.taken', { at: taken })),
+              h('span', { class: 'muted' }, t('evidence.expires', { at: formatDateYear(item.expires_at) })),
+            ),
+          );
+        }),
+      ),
+    );
+  }
+
   private renderNotes(incident: Incident): void {
+    this.notesEl.hidden = !this.ctx.caps.command;
     const title = this.notesEl.querySelector('#notes-title');
     if (title) title.textContent = t('notes.title');
     const label = this.notesEl.querySelector('#note-label');

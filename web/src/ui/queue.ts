@@ -1,5 +1,6 @@
-// The incident queue of the operator's post (or of every post, in supervision): unacknowledged
-// first, then priority, then age, with a live timer since each incident was raised.
+// The incident queue of the account's command posts (every post for a whole-city scope; the
+// server only sends incidents in scope): unacknowledged first, then priority, then age, with a
+// live timer since each incident was raised.
 
 import type { Ctx } from '../ctx';
 import { formatDuration, incidentRef, priorityLabel, priorityShort } from '../format';
@@ -54,7 +55,7 @@ export class QueueView {
     private readonly ctx: Ctx,
     private readonly onFilterChange: (filter: QueueFilter) => void,
   ) {
-    this.filter = { post: ctx.session.post, commune: null, category: null, status: 'active' };
+    this.filter = { post: ctx.homePost, commune: null, category: null, status: 'active' };
     this.titleEl = h('h2', { id: 'queue-title', class: 'panel-title' });
     this.countsEl = h('p', { class: 'queue-counts', 'aria-live': 'polite', 'data-testid': 'queue-counts' });
     this.filtersEl = h('div', { class: 'filters', role: 'group', 'aria-label': t('queue.filters') });
@@ -84,8 +85,8 @@ export class QueueView {
       ['all', t('queue.allStatuses')],
     ];
     const fields: HTMLElement[] = [];
-    if (ctx.session.post === null) {
-      const posts = [...ctx.posts.values()].map((post) => [post.id, ctx.postName(post.id)] as [string, string]);
+    if (ctx.homePost === null) {
+      const posts = ctx.scopePosts().map((id) => [id, ctx.postName(id)] as [string, string]);
       fields.push(
         this.select('filter-post', t('header.post'), this.filter.post, [['', t('queue.any')], ...posts], (value) => this.change({ post: value })),
       );
@@ -114,8 +115,9 @@ export class QueueView {
 
   render(): void {
     const ctx = this.ctx;
-    const postName = ctx.session.post ? ctx.postName(ctx.session.post) : null;
-    this.titleEl.textContent = postName ? `${t('queue.title')} — ${postName}` : t('queue.titleAll');
+    const scope = ctx.me.scope.posts;
+    const postNames = scope === 'all' ? null : scope.only.map((id) => ctx.postName(id)).join(', ');
+    this.titleEl.textContent = postNames ? `${t('queue.title')} — ${postNames}` : t('queue.titleAll');
     const queue = this.queue();
     this.order = queue.map((incident) => incident.id);
     const counts = countQueue(queue);
@@ -181,7 +183,7 @@ export class QueueView {
     const timer = h('span', { class: 'row-timer', 'data-since': incident.created_at }, formatDuration(since));
     const meta: (string | HTMLElement)[] = [ctx.categoryLabel(incident.category)];
     if (incident.commune) meta.push(ctx.communeName(incident.commune));
-    if (ctx.session.post === null) meta.push(ctx.postName(incident.post));
+    if (ctx.homePost === null) meta.push(ctx.postName(incident.post));
     const status = h('span', { class: `status status-${incident.status}` }, t(`status.${incident.status as IncidentStatus}` as Key));
     const button = h(
       'button',

@@ -1,6 +1,7 @@
 // Supervision: the alarm rate of each command post against the flood threshold (ISA-18.2 /
 // EEMUA 191), unacknowledged incidents and time to acknowledge per post, standing and shelved
-// alarms, the most chattering alarms.
+// alarms, the most chattering alarms. Supervisors shelve and unshelve alarms from here; other
+// roles see no such buttons.
 
 import type { Ctx } from '../ctx';
 import { formatDateTime, formatSeconds, formatTime, priorityShort } from '../format';
@@ -9,6 +10,7 @@ import { priorityRank } from '../store/incidents';
 import type { Kpis } from '../types';
 import { barGeometry, svg } from './chart';
 import { h, replaceChildren } from './dom';
+import { askShelve, toast } from './modal';
 
 export class SupervisionView {
   readonly element: HTMLElement;
@@ -63,6 +65,13 @@ export class SupervisionView {
                 entry.alarm.incident !== null
                   ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => ctx.openIncident(entry.alarm.incident as number, { focusMap: true }) }, t('map.open'))
                   : null,
+                ctx.caps.shelve && !entry.shelved
+                  ? h(
+                      'button',
+                      { type: 'button', class: 'btn btn-small', 'data-action': 'shelve', 'data-focus': `shelve-${entry.key}`, onclick: () => void this.shelve(entry.rule, entry.subject) },
+                      t('sup.shelve'),
+                    )
+                  : null,
               ),
             ),
           )
@@ -73,7 +82,18 @@ export class SupervisionView {
             'ul',
             { class: 'alarm-list' },
             shelved.map((entry) =>
-              h('li', null, h('span', { class: 'alarm-rule' }, entry.rule), ' · ', entry.subject, ' — ', t('sup.shelfUntil', { until: formatDateTime(entry.shelf.until), by: entry.shelf.by, reason: entry.shelf.reason })),
+              h(
+                'li',
+                null,
+                h('span', { class: 'alarm-rule' }, entry.rule),
+                ' · ',
+                entry.subject,
+                ' — ',
+                t('sup.shelfUntil', { until: formatDateTime(entry.shelf.until), by: entry.shelf.by, reason: entry.shelf.reason }),
+                ctx.caps.shelve
+                  ? h('button', { type: 'button', class: 'btn btn-small', 'data-action': 'unshelve', onclick: () => void this.unshelve(entry.rule, entry.subject) }, t('sup.unshelve'))
+                  : null,
+              ),
             ),
           )
         : h('p', { class: 'muted' }, t('sup.noneShelved')),
@@ -84,6 +104,26 @@ export class SupervisionView {
           ]
         : null,
     );
+  }
+
+  private async shelve(rule: string, subject: string): Promise<void> {
+    const answer = await askShelve(t('sup.shelveTitle', { rule, subject }));
+    if (!answer) return;
+    try {
+      await this.ctx.api.shelve(rule, subject, answer.minutes, answer.reason);
+      toast(t('toast.done'));
+    } catch (error) {
+      this.ctx.refused(error);
+    }
+  }
+
+  private async unshelve(rule: string, subject: string): Promise<void> {
+    try {
+      await this.ctx.api.unshelve(rule, subject);
+      toast(t('toast.done'));
+    } catch (error) {
+      this.ctx.refused(error);
+    }
   }
 
   private rateChart(kpis: Kpis): HTMLElement {

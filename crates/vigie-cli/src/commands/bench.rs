@@ -134,12 +134,30 @@ fn sensor_units(city: &vigie_city::City) -> Vec<(SensorId, String)> {
     city.sensors.iter().map(|sensor| (sensor.id.clone(), sensor.unit.clone())).collect()
 }
 
-/// Starts the engine (demo rules) over a fresh log at `store_path` and the API on a free port;
-/// returns the API's address, the engine and the clock. Must run inside a tokio runtime.
-async fn start_server(
-    city: &Arc<vigie_city::City>,
-    store_path: &std::path::Path,
-) -> anyhow::Result<(std::net::SocketAddr, vigie_engine::EngineHandle, Arc<dyn Clock>)> {
+/// The demo device the benchmarks post as over HTTP and MQTT (a published secret: demo only).
+const BENCH_DEVICE: (&str, &str) = ("simulateur", "demo-simulateur-2026");
+
+/// The `Authorization` header of the benchmark's device.
+fn device_authorization() -> String {
+    let credentials = format!("{}:{}", BENCH_DEVICE.0, BENCH_DEVICE.1);
+    format!("Basic {}", vigie_web::devices::base64_encode(credentials.as_bytes()))
+}
+
+/// A running benchmark server: its address, engine, clock, the devices it shares with the
+/// embedded broker, and a session token that may follow the live stream.
+struct BenchServer {
+    address: std::net::SocketAddr,
+    engine: vigie_engine::EngineHandle,
+    clock: Arc<dyn Clock>,
+    devices: Arc<vigie_ingest::mqtt::devices::Devices>,
+    stream_token: String,
+}
+
+/// Starts the engine (demo rules) over a fresh log at `store_path` and the API on a free port,
+/// with the demo devices and a supervisor account in fresh security files beside the log.
+/// Must run inside a tokio runtime.
+async fn start_server(city: &Arc<vigie_city::City>, store_path: &std::path::Path) -> anyhow::Result<BenchServer> {
+    let data_dir = store_path.parent().unwrap_or(std::path::Path::new("."));
     let log = SqliteLog::open(store_path)?;
     let reader = Arc::new(SqliteLog::reader(store_path));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -147,6 +165,27 @@ async fn start_server(
     let (engine, _thread) = vigie_engine::spawn(log, reader, rulebook, clock.clone(), EngineConfig::default())?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
+    let auth = Arc::new(vigie_auth::AuthStore::open(data_dir, vigie_auth::AuthConfig::default())?);
+    let audit = Arc::new(vigie_auth::AuditLog::open(data_dir, vigie_auth::AuditConfig::default())?);
+    let devices = vigie_ingest::mqtt::devices::Devices::load(&std::path::Path::new(DEMO_PACK).join("devices.toml"))?;
+    devices.check_against(city)?;
+    let devices = Arc::new(devices);
+    // A supervisor of the whole city follows the live stream (the latency probe).
+    let login = vigie_auth::Login::parse("bench-reader")?;
+    let account = vigie_auth::NewAccount {
+        login: login.clone(),
+        display_name: "Benchmark".to_owned(),
+        role: vigie_auth::Role::Supervisor,
+        scope: vigie_auth::Scope::all(),
+    };
+    let password = "load-test-only-password";
+    auth.create_account(&account, password, clock.now())?;
+    auth.update_account(&login, &vigie_auth::AccountUpdate { mfa_required: Some(false), ..Default::default() })?;
+    let stream_token =
+        match auth.begin_login("bench-reader", password, std::net::Ipv4Addr::LOCALHOST.into(), clock.now())? {
+            vigie_auth::LoginStep::Session(session) => session.token.expose().to_owned(),
+            _ => return Err(anyhow!("the benchmark account needs no second factor")),
+        };
     let state = vigie_web::AppState {
         engine: engine.clone(),
         city: city.clone(),
@@ -154,9 +193,17 @@ async fn start_server(
         pack_dir: DEMO_PACK.into(),
         console_dir: None,
         media: Arc::new(vigie_store::media::MediaStore::open(&store_path.with_extension("media.db"))?),
+        auth,
+        audit,
+        devices: Arc::new(vigie_web::devices::DeviceGate::new(Some(devices.clone()))),
+        // The benchmark's clients share one address: no rate limit.
+        security: Arc::new(vigie_web::Security::new(vigie_web::SecurityConfig {
+            requests_per_second: 0,
+            ..vigie_web::SecurityConfig::default()
+        })),
     };
     tokio::spawn(vigie_web::run(listener, state, std::future::pending()));
-    Ok((address, engine, clock))
+    Ok(BenchServer { address, engine, clock, devices, stream_token })
 }
 
 /// `vigie bench ingest`.
@@ -172,9 +219,10 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
     let store_path = scratch.0.join("vigie.db");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let (address, engine) = runtime.block_on(async {
-        let (address, engine, _clock) = start_server(&city, &store_path).await?;
-        anyhow::Ok((address, engine))
+        let server = start_server(&city, &store_path).await?;
+        anyhow::Ok((server.address, server.engine))
     })?;
+    let authorization = device_authorization();
     let url = format!("http://{address}/api/observations");
     let now = SystemClock.now();
     let bodies: Vec<String> = (0..clients).map(|client| request_body(&sensors, client, batch, now)).collect();
@@ -192,6 +240,7 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
         .into_iter()
         .map(|body| {
             let url = url.clone();
+            let authorization = authorization.clone();
             let next_request = next_request.clone();
             let acknowledged = acknowledged.clone();
             let bar = bar.clone();
@@ -202,6 +251,7 @@ pub(crate) fn ingest(total: u64, batch: usize, clients: usize) -> anyhow::Result
                     let mut response = agent
                         .post(&url)
                         .header("content-type", "application/json")
+                        .header("authorization", authorization.as_str())
                         .send(body.as_str())
                         .context("ingest request failed")?;
                     let answer: serde_json::Value = response.body_mut().read_json()?;
@@ -382,26 +432,32 @@ pub(crate) fn mqtt(total: u64, connections: usize, window: usize) -> anyhow::Res
     let scratch = Scratch::new("mqtt")?;
     let store_path = scratch.0.join("vigie.db");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let (base, broker, engine, mqtt) = runtime.block_on(async {
-        let (address, engine, clock) = start_server(&city, &store_path).await?;
-        let base = format!("http://{address}");
+    let (base, broker, engine, mqtt, token) = runtime.block_on(async {
+        let server = start_server(&city, &store_path).await?;
+        let (engine, clock) = (server.engine.clone(), server.clock.clone());
+        let base = format!("http://{}", server.address);
         let embedded = vigie_ingest::mqtt::EmbeddedConfig {
             listen: "127.0.0.1:0".parse()?,
             devices_file: Some(std::path::Path::new(DEMO_PACK).join("devices.toml")),
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             ..vigie_ingest::mqtt::EmbeddedConfig::default()
         };
-        let context = vigie_ingest::mqtt::MqttContext { engine: engine.clone(), city: city.clone(), clock };
+        let context = vigie_ingest::mqtt::MqttContext {
+            engine: engine.clone(),
+            city: city.clone(),
+            clock,
+            devices: Some(server.devices.clone()),
+        };
         let broker = vigie_ingest::mqtt::start_embedded(&embedded, context).await?;
-        anyhow::Ok((base, broker.local_addr, engine, broker))
+        anyhow::Ok((base, broker.local_addr, engine, broker, server.stream_token))
     })?;
     let topics: Vec<String> =
         city.sensors.iter().map(|sensor| format!("vigie/{}/{}/obs", sensor.commune, sensor.id)).collect();
     let epoch = Instant::now();
     let load = Load {
         broker,
-        username: "simulateur".to_owned(),
-        password: "demo-simulateur-2026".to_owned(),
+        username: BENCH_DEVICE.0.to_owned(),
+        password: BENCH_DEVICE.1.to_owned(),
         topics: Arc::new(topics),
         epoch,
         window,
@@ -412,7 +468,7 @@ pub(crate) fn mqtt(total: u64, connections: usize, window: usize) -> anyhow::Res
     let steady_rate = 10_000.0;
     let steady_count: u64 = 50_000;
     let from = last_seq(&engine).map_err(|error| anyhow!("{error}"))? + 1;
-    let probe = LatencyProbe::start(&base, from, epoch)?;
+    let probe = LatencyProbe::start(&base, &token, from, epoch)?;
     eprintln!("latency at 10,000 readings/s: {steady_count} readings over one connection...");
     let steady_acknowledged = runtime.block_on(connection(load.clone(), 0, steady_count, Some(steady_rate)))?;
     let steady = probe.finish(steady_count as usize, Duration::from_secs(30));
@@ -434,7 +490,7 @@ pub(crate) fn mqtt(total: u64, connections: usize, window: usize) -> anyhow::Res
 
     // The maximum while a live-stream client follows every reading.
     let from = last_seq(&engine).map_err(|error| anyhow!("{error}"))? + 1;
-    let probe = LatencyProbe::start(&base, from, epoch)?;
+    let probe = LatencyProbe::start(&base, &token, from, epoch)?;
     eprintln!("maximum: {total} readings over {connections} connections, {window} in flight each...");
     let per_connection = total / connections as u64;
     let started = Instant::now();

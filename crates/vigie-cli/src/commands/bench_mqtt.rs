@@ -152,13 +152,17 @@ pub(crate) struct LatencyProbe {
 }
 
 impl LatencyProbe {
-    /// Follows `base/api/stream?kinds=observation` from `from` and records, for each reading,
-    /// now − its value (the send instant since `epoch`).
-    pub(crate) fn start(base: &str, from: u64, epoch: Instant) -> anyhow::Result<LatencyProbe> {
+    /// Follows `base/api/stream?kinds=observation` from `from` with the session `token` and
+    /// records, for each reading, now − its value (the send instant since `epoch`).
+    pub(crate) fn start(base: &str, token: &str, from: u64, epoch: Instant) -> anyhow::Result<LatencyProbe> {
         let agent: ureq::Agent =
             ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(600))).build().into();
         let url = format!("{base}/api/stream?kinds=observation&from={from}");
-        let response = agent.get(&url).call().context("cannot open the live stream")?;
+        let response = agent
+            .get(&url)
+            .header("authorization", format!("Bearer {token}"))
+            .call()
+            .context("cannot open the live stream")?;
         let mut reader = BufReader::new(response.into_body().into_reader());
         let stop = Arc::new(AtomicBool::new(false));
         let samples = Arc::new(std::sync::Mutex::new(Vec::new()));

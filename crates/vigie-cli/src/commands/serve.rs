@@ -9,7 +9,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use vigie_engine::{EngineConfig, RuleBook, SystemClock};
+use vigie_auth::{AuditLog, AuthStore, Login, NewAccount, Role, Scope, ScopeSet};
+use vigie_engine::{Clock, EngineConfig, RuleBook, SystemClock};
+use vigie_ingest::mqtt::devices::Devices;
 use vigie_ingest::mqtt::{MqttContext, RunningMqtt};
 use vigie_store::sqlite::SqliteLog;
 use vigie_web::AppState;
@@ -42,6 +44,20 @@ const DEMO_ORT: &str = "assets/libonnxruntime.so";
 /// The demo device the simulator connects as (its secret is published: demo only).
 const DEMO_DEVICE: (&str, &str) = ("simulateur", "demo-simulateur-2026");
 
+/// The demo device the vision worker posts as (its secret is published: demo only).
+const DEMO_VISION_DEVICE: (&str, &str) = ("vision-demo", "demo-vision-2026");
+
+/// The password of the demo accounts (published: demo only).
+const DEMO_PASSWORD: &str = "demo-vigie-2026";
+
+/// The demo accounts: login, display name, role, command posts (`None`: all).
+const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&[&str]>)] = &[
+    ("admin", "Administrateur (démo)", Role::Administrator, None),
+    ("superviseur", "Superviseur (démo)", Role::Supervisor, None),
+    ("operateur", "Opérateur (démo)", Role::Operator, Some(&["securite-espace-public", "police-municipale"])),
+    ("auditeur", "Auditeur (démo)", Role::Auditor, None),
+    ("dpd", "Délégué à la protection des données (démo)", Role::DataProtectionOfficer, None),
+];
 /// The demo's scenarios, in simulated time: something happens within seconds at ×60.
 const DEMO_SCENARIOS: &[&str] =
     &["fire@2m", "power-cut@8m", "crowd@15m", "silent@5m", "jam@30m", "flood@20m", "intrusion"];
@@ -94,6 +110,17 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
             .with_context(|| format!("cannot open the media store {}", media_path.display()))?,
     );
     let clock = Arc::new(SystemClock);
+    let (auth, audit) = open_security(&config)?;
+    if let Banner::Demo(_) = &banner {
+        create_demo_accounts(&auth, clock.now())?;
+    }
+    let devices = load_devices(&config, &city, &auth)?;
+    let tls = match &config.server.tls {
+        Some(files) => {
+            Some(vigie_web::tls::load_server_config(&files.cert, &files.key).context("cannot set up TLS for the API")?)
+        }
+        None => None,
+    };
     let engine_config =
         EngineConfig { snapshot_every_events: config.store.snapshot_every_events, ..EngineConfig::default() };
     let rulebook = RuleBook::load(city.clone(), pack).context("the pack's rules cannot run")?;
@@ -104,13 +131,24 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr().context("the listener has no address")?;
-    let context = MqttContext { engine: engine.clone(), city: city.clone(), clock: clock.clone() };
+    let health_listener = match (config.server.health_listen, &tls) {
+        (Some(health), Some(_)) => Some(
+            tokio::net::TcpListener::bind(health)
+                .await
+                .with_context(|| format!("cannot listen on {health} (server.health_listen)"))?,
+        ),
+        _ => None,
+    };
+    let health_address = health_listener.as_ref().and_then(|listener| listener.local_addr().ok());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let context =
+        MqttContext { engine: engine.clone(), city: city.clone(), clock: clock.clone(), devices: devices.clone() };
     let mqtt = vigie_ingest::mqtt::start(&config.mqtt, context).await.context("cannot start MQTT ingest")?;
     let mqtt_address = match &mqtt {
         Some(RunningMqtt::Embedded(broker)) => Some(broker.local_addr),
         _ => None,
     };
-    print_banner(&banner, &city, address, mqtt_address);
+    print_banner(&banner, &city, &format!("{scheme}://{address}"), mqtt_address, health_address);
     let simulation = match (&banner, mqtt_address) {
         (Banner::Demo(options), Some(broker)) if options.simulate => {
             let scenarios = DEMO_SCENARIOS
@@ -140,7 +178,9 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
 
     let vision_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let vision = match &banner {
-        Banner::Demo(options) if options.vision => start_demo_vision(&city, pack, address, vision_stop.clone()),
+        Banner::Demo(options) if options.vision && tls.is_none() => {
+            start_demo_vision(&city, pack, address, vision_stop.clone())
+        }
         _ => Vec::new(),
     };
 
@@ -163,9 +203,17 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
         pack_dir: pack.clone(),
         console_dir: Some(config.server.console_dir.clone()),
         media,
+        auth,
+        audit,
+        devices: Arc::new(vigie_web::devices::DeviceGate::new(devices)),
+        security: Arc::new(vigie_web::Security::new(vigie_web::SecurityConfig {
+            https: tls.is_some(),
+            ..config.server.rate_limit.clone()
+        })),
     };
     let retention = tokio::spawn(purge_periodically(state.clone()));
-    vigie_web::run(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
+    let listeners = vigie_web::Listeners { main: listener, tls, health: health_listener };
+    vigie_web::serve(listeners, state, shutdown_signal()).await.context("the HTTP server failed")?;
     tracing::info!("shutting down: final snapshot");
     ticks.abort();
     reloads.abort();
@@ -189,13 +237,16 @@ async fn run(config: Config, banner: Banner) -> anyhow::Result<()> {
 fn print_banner(
     banner: &Banner,
     city: &vigie_city::City,
-    address: std::net::SocketAddr,
+    base: &str,
     mqtt: Option<std::net::SocketAddr>,
+    health: Option<std::net::SocketAddr>,
 ) {
-    let base = format!("http://{address}");
     let mut out = std::io::stdout().lock();
     // Tests and scripts read this first line to find the port.
     let _ = writeln!(out, "Vigie listening on {base}");
+    if let Some(health) = health {
+        let _ = writeln!(out, "Health check (plain HTTP, /health only) on http://{health}/health");
+    }
     if let Some(mqtt) = mqtt {
         let _ = writeln!(out, "MQTT broker on mqtt://{mqtt} (topics vigie/<commune>/<sensor>/obs, QoS 1)");
     }
@@ -214,6 +265,15 @@ fn print_banner(
         let _ = writeln!(out, "  Incidents  {base}/api/incidents");
         let _ = writeln!(out, "  Sensors    {base}/api/sensors");
         let _ = writeln!(out, "  Live       {base}/api/stream");
+        let _ = writeln!(
+            out,
+            "Comptes de démonstration — DEMO ONLY, mot de passe publié « {DEMO_PASSWORD} », sans second facteur :"
+        );
+        for (login, _, role, posts) in DEMO_ACCOUNTS {
+            let scope = posts.map_or_else(|| "toute la métropole".to_owned(), |posts| posts.join(", "));
+            let _ = writeln!(out, "  {login:<12} {role:<24} {scope}");
+        }
+        let _ = writeln!(out, "  Une vraie ville crée ses comptes avec `vigie user add` (second facteur obligatoire).");
         if options.simulate {
             let _ = writeln!(
                 out,
@@ -258,6 +318,8 @@ fn start_demo_vision(
         looped: true,
         realtime: true,
         server: format!("http://{address}"),
+        device: Some(DEMO_VISION_DEVICE.0.to_owned()),
+        secret: Some(DEMO_VISION_DEVICE.1.to_owned()),
         detector: super::vision::DetectorOptions {
             backend: vigie_vision::detect::Backend::Ort,
             model: absolute(DEMO_MODEL),
@@ -279,9 +341,10 @@ fn start_demo_vision(
     workers
 }
 
-/// Runs the retention job every ten minutes (and once at start).
+/// Runs the retention job every minute (and once at start): expired snapshots are purged,
+/// held ones marked kept, timed-out sessions forgotten.
 async fn purge_periodically(state: AppState) {
-    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    let mut interval = tokio::time::interval(Duration::from_secs(60));
     loop {
         interval.tick().await;
         let now = state.clock.now();
@@ -290,7 +353,69 @@ async fn purge_periodically(state: AppState) {
             Ok(_) => {}
             Err(error) => tracing::error!(error = %error.message, "the retention job failed"),
         }
+        let auth = state.auth.clone();
+        match tokio::task::spawn_blocking(move || auth.purge_expired(now)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(error = %error, "cannot forget the timed-out sessions"),
+            Err(error) => tracing::error!(error = %error, "the session purge task failed"),
+        }
     }
+}
+
+/// Opens `security.db` and `audit.db` beside the event log.
+pub(crate) fn open_security(config: &Config) -> anyhow::Result<(Arc<AuthStore>, Arc<AuditLog>)> {
+    let data_dir = config.data_dir();
+    let auth = AuthStore::open(&data_dir, config.auth.clone())
+        .with_context(|| format!("cannot open the security database in {}", data_dir.display()))?;
+    let audit_config = vigie_auth::AuditConfig { checkpoint_every: config.audit.checkpoint_every };
+    let audit = AuditLog::open_files(&config.audit_db(), &config.audit_key_file(), audit_config)
+        .with_context(|| format!("cannot open the audit log {}", config.audit_db().display()))?;
+    Ok((Arc::new(auth), Arc::new(audit)))
+}
+
+/// Loads the devices file (`mqtt.embedded.devices_file`), shared by the broker and HTTP
+/// ingest, with the revocations kept in the security database.
+fn load_devices(config: &Config, city: &vigie_city::City, auth: &AuthStore) -> anyhow::Result<Option<Arc<Devices>>> {
+    let Some(path) = &config.mqtt.embedded.devices_file else {
+        return Ok(None);
+    };
+    let devices = Devices::load(path).with_context(|| format!("cannot load the devices file {}", path.display()))?;
+    devices.check_against(city).context("the devices file does not match the city pack")?;
+    for revocation in auth.revoked_devices().context("cannot read the device revocations")? {
+        devices.revoke(&revocation.device_id);
+    }
+    Ok(Some(Arc::new(devices)))
+}
+
+/// Creates the demo accounts that do not exist yet (DEMO ONLY: a published password and no
+/// second factor, so that the demo opens without an authenticator app).
+fn create_demo_accounts(auth: &AuthStore, now: vigie_core::Timestamp) -> anyhow::Result<()> {
+    for (login, display_name, role, posts) in DEMO_ACCOUNTS {
+        let login = Login::parse(login).map_err(|error| anyhow!("demo login {login}: {error}"))?;
+        if auth.account(&login)?.is_some() {
+            continue;
+        }
+        let posts = match posts {
+            None => ScopeSet::All,
+            Some(posts) => posts
+                .iter()
+                .map(|post| vigie_core::PostId::parse(post))
+                .collect::<Result<_, _>>()
+                .map_err(|error| anyhow!("demo post: {error}"))?,
+        };
+        let account = NewAccount {
+            login: login.clone(),
+            display_name: (*display_name).to_owned(),
+            role: *role,
+            scope: Scope { posts, communes: ScopeSet::All },
+        };
+        auth.create_account(&account, DEMO_PASSWORD, now)
+            .with_context(|| format!("cannot create demo account {login}"))?;
+        let no_mfa = vigie_auth::AccountUpdate { mfa_required: Some(false), ..vigie_auth::AccountUpdate::default() };
+        auth.update_account(&login, &no_mfa)?;
+        tracing::warn!(login = %login, "demo account created (DEMO ONLY: published password, no second factor)");
+    }
+    Ok(())
 }
 
 /// Reloads `rules/*.toml` on SIGHUP; invalid rules are logged and the old ones stay.

@@ -45,6 +45,9 @@ pub(crate) struct WorkerOptions {
     pub(crate) realtime: bool,
     /// Vigie's HTTP API, e.g. `http://127.0.0.1:8080`.
     pub(crate) server: String,
+    /// The device the worker posts as (a `[[device]]` of the devices file), and its secret.
+    pub(crate) device: Option<String>,
+    pub(crate) secret: Option<String>,
     pub(crate) detector: DetectorOptions,
 }
 
@@ -132,7 +135,8 @@ pub(crate) fn spawn_worker(
 
 fn worker_loop(config: &CameraConfig, options: &WorkerOptions, stop: &AtomicBool) {
     let mut backoff = Duration::from_secs(1);
-    let publisher = Publisher::new(&options.server);
+    let credentials = options.device.clone().zip(options.secret.clone());
+    let publisher = Publisher::new(&options.server, credentials);
     let mut detector: Option<Box<dyn Detector>> = None;
     let mut analytics = match CameraAnalytics::new(config) {
         Ok(analytics) => analytics,
@@ -223,7 +227,7 @@ fn wall_clock() -> Timestamp {
 }
 
 fn local_minute_of_day(now: Timestamp) -> u32 {
-    let local_s = now.0.div_euclid(1000) + i64::from(vigie_core::time::paris_offset_s(now));
+    let local_s = now.0.div_euclid(1000) + now.paris_offset_s();
     u32::try_from(local_s.rem_euclid(86_400) / 60).unwrap_or(0)
 }
 
@@ -278,26 +282,36 @@ fn observation(report: &Report, now: Timestamp, evidence: Option<String>) -> ser
     value
 }
 
-/// Vigie's HTTP ingest, as the worker uses it.
+/// Vigie's HTTP ingest, as the worker uses it: with a device's credentials (HTTP Basic).
 pub(crate) struct Publisher {
     base: String,
     agent: ureq::Agent,
+    /// The `Authorization` header, when the worker has a device.
+    authorization: Option<String>,
 }
 
 impl Publisher {
-    pub(crate) fn new(base: &str) -> Publisher {
+    /// A publisher to `base`, posting as `credentials` (device id, secret) when given.
+    pub(crate) fn new(base: &str, credentials: Option<(String, String)>) -> Publisher {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(10)))
             .build()
             .into();
-        Publisher { base: base.trim_end_matches('/').to_owned(), agent }
+        let authorization = credentials.map(|(device, secret)| {
+            format!("Basic {}", vigie_web::devices::base64_encode(format!("{device}:{secret}").as_bytes()))
+        });
+        Publisher { base: base.trim_end_matches('/').to_owned(), agent, authorization }
     }
 
     /// Stores a redacted snapshot and returns its id.
     pub(crate) fn snapshot(&self, camera: &str, sensor: &str, time: Timestamp, jpeg: &[u8]) -> anyhow::Result<String> {
         let url = format!("{}/api/snapshots?camera={camera}&sensor={sensor}&time={}", self.base, time.0);
-        let mut response = self.agent.post(&url).header("content-type", "image/jpeg").send(jpeg)?;
+        let mut request = self.agent.post(&url).header("content-type", "image/jpeg");
+        if let Some(authorization) = &self.authorization {
+            request = request.header("authorization", authorization);
+        }
+        let mut response = request.send(jpeg)?;
         let status = response.status();
         let body: serde_json::Value = response.body_mut().read_json().unwrap_or(serde_json::Value::Null);
         if !status.is_success() {
@@ -309,7 +323,11 @@ impl Publisher {
     /// Sends reports as observations.
     pub(crate) fn observations(&self, observations: &[serde_json::Value]) -> anyhow::Result<()> {
         let url = format!("{}/api/observations", self.base);
-        let mut response = self.agent.post(&url).send_json(json!({ "observations": observations }))?;
+        let mut request = self.agent.post(&url);
+        if let Some(authorization) = &self.authorization {
+            request = request.header("authorization", authorization);
+        }
+        let mut response = request.send_json(json!({ "observations": observations }))?;
         let status = response.status();
         if !status.is_success() {
             let body = response.body_mut().read_to_string().unwrap_or_default();

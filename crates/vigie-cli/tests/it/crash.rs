@@ -34,14 +34,17 @@ impl Dice {
     }
 }
 
-/// Starts `vigie serve` on a free port over `store`; returns the child and its base URL.
-fn start(store: &Path) -> (Child, String) {
+/// Starts `vigie serve` on a free port over `store` (with the demo devices for HTTP ingest and
+/// no rate limit); returns the child and its base URL.
+pub(crate) fn start(store: &Path) -> (Child, String) {
     let mut child = vigie()
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("VIGIE_STORE__PATH", store)
         .env("VIGIE_CITY__PACK", demo_pack())
+        .env("VIGIE_MQTT__EMBEDDED__DEVICES_FILE", demo_pack().join("devices.toml"))
+        .env("VIGIE_SERVER__RATE_LIMIT__REQUESTS_PER_SECOND", "0")
         .env("VIGIE_LOG__FILTER", "warn")
-        .env("VIGIE_STORE__SNAPSHOT_EVERY_EVENTS", "5000")
+        .env("VIGIE_STORE__SNAPSHOT_EVERY_EVENTS", "1000")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -78,9 +81,15 @@ fn acknowledged_events_survive_sigkill() {
     let mut dice = Dice(seed | 1);
     let acknowledged: Arc<Mutex<Vec<Acknowledged>>> = Arc::default();
     let counter = Arc::new(AtomicU64::new(0));
+    // The writers post as an integrator account: its session outlives the restarts (a device's
+    // argon2 check on every fresh process would eat the short trials).
+    assert!(crate::add_user(&store, "crash-writer", "integrator", &["--no-mfa"]).status.success());
+    let mut authorization: Option<String> = None;
     let started = Instant::now();
     for trial in 0..trials {
         let (mut child, base) = start(&store);
+        let authorization =
+            authorization.get_or_insert_with(|| format!("Bearer {}", crate::login(&base, "crash-writer"))).clone();
         let agent: ureq::Agent =
             ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(10))).build().into();
         // The restarted server has restored everything acknowledged so far.
@@ -101,6 +110,7 @@ fn acknowledged_events_survive_sigkill() {
         let writers: Vec<_> = (0..2)
             .map(|writer| {
                 let (agent, base, sensor) = (agent.clone(), base.clone(), sensor.clone());
+                let authorization = authorization.clone();
                 let (stop, counter, acknowledged) = (stop.clone(), counter.clone(), acknowledged.clone());
                 let mut dice = Dice(seed.rotate_left(writer as u32 + trial as u32) | 1);
                 std::thread::spawn(move || {
@@ -116,6 +126,7 @@ fn acknowledged_events_survive_sigkill() {
                         let mut response = match agent
                             .post(&format!("{base}/api/observations"))
                             .header("content-type", "application/json")
+                            .header("authorization", authorization.as_str())
                             .send(body.as_str())
                         {
                             Ok(response) => response,

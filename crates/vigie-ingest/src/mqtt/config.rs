@@ -56,6 +56,16 @@ pub struct EmbeddedConfig {
     pub allow_anonymous: bool,
     pub workers: usize,
     pub max_inflight: u16,
+    /// MQTT over TLS (port 8883 by convention): the certificate chain and key, PEM files.
+    pub tls: Option<BrokerTls>,
+}
+
+/// The `[mqtt.embedded.tls]` section: the broker's certificate chain and private key.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerTls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Default for EmbeddedConfig {
@@ -66,6 +76,7 @@ impl Default for EmbeddedConfig {
             allow_anonymous: false,
             workers: 1,
             max_inflight: 1000,
+            tls: None,
         }
     }
 }

@@ -6,7 +6,13 @@
 //! password_hash = "$argon2id$v=19$m=19456,t=2,p=1$..."
 //! sensors = ["gauge-ouche-01"]          # may publish for these sensors...
 //! communes = ["21231"]                  # ...and for every sensor of these communes
+//! revoked = false                       # true withdraws the device (optional)
 //! ```
+//!
+//! A device is withdrawn by `revoked = true` in the file, or while the program runs by
+//! [`Devices::revoke`] (the HTTP API keeps those revocations in its security database and
+//! applies them at start). A withdrawn device is refused like a wrong password, by the broker
+//! and by HTTP ingest alike, since both share one `Arc<Devices>`.
 //!
 //! Passwords are kept only as argon2id PHC strings, made by [`hash_secret`]. Checking a password
 //! costs tens of milliseconds of CPU on purpose: callers run [`Devices::authenticate`] on a
@@ -14,9 +20,9 @@
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use serde::Deserialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use vigie_city::City;
 use vigie_core::{CommuneId, SensorId};
 
@@ -28,6 +34,8 @@ pub struct Device {
     pub sensors: BTreeSet<SensorId>,
     /// The communes for whose sensors it may publish.
     pub communes: BTreeSet<CommuneId>,
+    /// Withdrawn in the devices file (`revoked = true`).
+    pub revoked: bool,
     password_hash: String,
 }
 
@@ -45,6 +53,8 @@ pub struct Devices {
     /// A hash checked when the username is unknown, so that an unknown device takes as long to
     /// refuse as a wrong password (no device enumeration by timing). Made on first need.
     decoy: OnceLock<String>,
+    /// Devices withdrawn while the program runs.
+    withdrawn: RwLock<HashSet<String>>,
 }
 
 /// Why the devices file cannot be used.
@@ -93,6 +103,8 @@ struct DeviceEntry {
     sensors: Vec<SensorId>,
     #[serde(default)]
     communes: Vec<CommuneId>,
+    #[serde(default)]
+    revoked: bool,
 }
 
 /// Hashes `secret` into an argon2id PHC string with a random salt and the default (OWASP)
@@ -148,13 +160,14 @@ impl Devices {
                 id: entry.id.clone(),
                 sensors: entry.sensors.into_iter().collect(),
                 communes: entry.communes.into_iter().collect(),
+                revoked: entry.revoked,
                 password_hash: entry.password_hash,
             };
             if by_id.insert(entry.id.clone(), Arc::new(device)).is_some() {
                 return Err(DevicesError::Duplicate { id: entry.id });
             }
         }
-        Ok(Devices { by_id, decoy: OnceLock::new() })
+        Ok(Devices { by_id, decoy: OnceLock::new(), withdrawn: RwLock::new(HashSet::new()) })
     }
 
     /// Checks that every sensor and commune in a scope exists in the city pack.
@@ -177,6 +190,29 @@ impl Devices {
         self.by_id.get(id)
     }
 
+    /// Returns every device, by id.
+    pub fn all(&self) -> Vec<Arc<Device>> {
+        let mut devices: Vec<Arc<Device>> = self.by_id.values().cloned().collect();
+        devices.sort_by(|a, b| a.id.cmp(&b.id));
+        devices
+    }
+
+    /// Withdraws a device until [`Devices::restore`]: its next connection or request is refused.
+    pub fn revoke(&self, id: &str) {
+        self.withdrawn.write().unwrap_or_else(PoisonError::into_inner).insert(id.to_owned());
+    }
+
+    /// Ends a withdrawal made by [`Devices::revoke`] (not one written in the file).
+    pub fn restore(&self, id: &str) {
+        self.withdrawn.write().unwrap_or_else(PoisonError::into_inner).remove(id);
+    }
+
+    /// Tells whether the device is withdrawn, in the file or at run time.
+    pub fn is_revoked(&self, id: &str) -> bool {
+        self.by_id.get(id).is_some_and(|device| device.revoked)
+            || self.withdrawn.read().unwrap_or_else(PoisonError::into_inner).contains(id)
+    }
+
     /// Returns how many devices there are.
     pub fn len(&self) -> usize {
         self.by_id.len()
@@ -191,7 +227,11 @@ impl Devices {
     /// it on a blocking pool, never on an async worker.
     pub fn authenticate(&self, id: &str, password: &[u8]) -> Option<Arc<Device>> {
         match self.by_id.get(id) {
-            Some(device) => verify_secret(&device.password_hash, password).then(|| device.clone()),
+            Some(device) => {
+                let verified = verify_secret(&device.password_hash, password);
+                // Checked after the hash, so that a withdrawn device takes as long to refuse.
+                (verified && !self.is_revoked(id)).then(|| device.clone())
+            }
             None => {
                 let decoy = self.decoy.get_or_init(|| hash_secret("vigie-decoy").unwrap_or_default());
                 let _ = verify_secret(decoy, password);
@@ -248,6 +288,29 @@ mod tests {
         assert!(!panels.may_publish(&gauge, &plombieres));
         assert!(devices.authenticate("ouche-gauges", b"wrong").is_none());
         assert!(devices.authenticate("nobody", b"pw").is_none());
+    }
+
+    #[test]
+    fn revoked_devices_are_refused() {
+        let hash = hash_secret("pw").unwrap();
+        let text = format!(
+            "{}\n[[device]]\nid = \"old\"\npassword_hash = \"{hash}\"\nsensors = [\"s\"]\nrevoked = true\n",
+            devices_file(&hash)
+        );
+        let devices = Devices::from_toml(&text, "test").unwrap();
+        assert!(devices.is_revoked("old"));
+        assert!(devices.authenticate("old", b"pw").is_none(), "revoked in the file");
+        assert!(devices.authenticate("ouche-gauges", b"pw").is_some());
+        devices.revoke("ouche-gauges");
+        assert!(devices.authenticate("ouche-gauges", b"pw").is_none(), "revoked at run time");
+        devices.restore("ouche-gauges");
+        assert!(devices.authenticate("ouche-gauges", b"pw").is_some());
+        devices.restore("old");
+        assert!(devices.is_revoked("old"), "a revocation in the file stays");
+        assert_eq!(
+            devices.all().iter().map(|device| device.id.as_str()).collect::<Vec<_>>(),
+            ["dijon-panels", "old", "ouche-gauges"]
+        );
     }
 
     #[test]

@@ -31,11 +31,13 @@
 //! [`batcher`]: super::batcher
 
 use ntex_bytes::ByteString;
+use ntex_io::{Filter, Io, Layer};
 use ntex_mqtt::v5::codec::{PublishAckReason, SubscribeAckReason};
 use ntex_mqtt::{MqttServer, MqttServiceConfig, QoS, v3, v5};
 use ntex_server::net::{Connection, ServerBuilder};
 use ntex_service::cfg::SharedCfg;
 use ntex_service::{Service, ServiceCtx, ServiceFactory, fn_service};
+use ntex_tls::rustls::TlsServerFilter;
 use ntex_util::time::Seconds;
 use std::cell::Cell;
 use std::net::{SocketAddr, TcpListener};
@@ -103,18 +105,23 @@ pub async fn start_embedded(config: &EmbeddedConfig, context: MqttContext) -> Re
     if config.max_inflight == 0 {
         return Err(MqttError::Config { key: "mqtt.embedded.max_inflight", message: "must be at least 1".to_owned() });
     }
-    let devices = match &config.devices_file {
-        Some(path) => {
+    let devices = match (&context.devices, &config.devices_file) {
+        (Some(shared), _) => shared.clone(),
+        (None, Some(path)) => {
             let devices = Devices::load(path)?;
             devices.check_against(&context.city)?;
-            devices
+            Arc::new(devices)
         }
-        None if config.allow_anonymous => Devices::default(),
-        None => return Err(MqttError::NoDevices),
+        (None, None) if config.allow_anonymous => Arc::new(Devices::default()),
+        (None, None) => return Err(MqttError::NoDevices),
     };
     if config.allow_anonymous {
         tracing::warn!("the embedded mqtt broker accepts anonymous connections (allow_anonymous): development only");
     }
+    let tls = match &config.tls {
+        Some(files) => Some(load_tls(&files.cert, &files.key)?),
+        None => None,
+    };
     let listener =
         TcpListener::bind(config.listen).map_err(|source| MqttError::Listen { address: config.listen, source })?;
     let local_addr = listener.local_addr().map_err(|source| MqttError::Listen { address: config.listen, source })?;
@@ -131,7 +138,7 @@ pub async fn start_embedded(config: &EmbeddedConfig, context: MqttContext) -> Re
     let workers = config.workers;
     let thread = std::thread::Builder::new()
         .name("vigie-mqtt".to_owned())
-        .spawn(move || run_broker_system(broker, listener, workers, started))
+        .spawn(move || run_broker_system(broker, listener, workers, tls, started))
         .map_err(MqttError::Thread)?;
     match started_answer.await {
         Ok(Ok(server)) => {
@@ -152,7 +159,33 @@ pub async fn start_embedded(config: &EmbeddedConfig, context: MqttContext) -> Re
 type Started = oneshot::Sender<std::io::Result<ntex_server::Server<Connection>>>;
 
 /// The broker thread: an ntex system whose server runs until stopped.
-fn run_broker_system(broker: Arc<Broker>, listener: TcpListener, workers: usize, started: Started) {
+/// Reads the broker's PEM certificate chain and private key into a rustls configuration (ring).
+fn load_tls(cert: &std::path::Path, key: &std::path::Path) -> Result<Arc<rustls::ServerConfig>, MqttError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certificates = CertificateDer::pem_file_iter(cert)
+        .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
+        .map_err(|error| MqttError::Tls(format!("{}: {error}", cert.display())))?;
+    if certificates.is_empty() {
+        return Err(MqttError::Tls(format!("{} holds no certificate", cert.display())));
+    }
+    let private_key =
+        PrivateKeyDer::from_pem_file(key).map_err(|error| MqttError::Tls(format!("{}: {error}", key.display())))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_no_client_auth().with_single_cert(certificates, private_key))
+        .map_err(|error| MqttError::Tls(error.to_string()))?;
+    Ok(Arc::new(config))
+}
+
+fn run_broker_system(
+    broker: Arc<Broker>,
+    listener: TcpListener,
+    workers: usize,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    started: Started,
+) {
     let system = ntex_rt::System::new("vigie-mqtt", ntex_net::DefaultRuntime);
     let outcome = system.run(move || {
         let mqtt_config = MqttServiceConfig::new()
@@ -160,12 +193,22 @@ fn run_broker_system(broker: Arc<Broker>, listener: TcpListener, workers: usize,
             .set_max_receive(broker.max_inflight)
             .set_max_size(MAX_PACKET_BYTES)
             .set_connect_timeout(Seconds(10));
-        let built = ServerBuilder::new()
-            .workers(workers)
-            .disable_signals()
-            .stop_runtime()
-            .shutdown_timeout(SHUTDOWN_TIMEOUT)
-            .listen("mqtt", listener, async move |_| mqtt_service(broker.clone()));
+        let builder =
+            ServerBuilder::new().workers(workers).disable_signals().stop_runtime().shutdown_timeout(SHUTDOWN_TIMEOUT);
+        let built = match tls {
+            None => builder.listen("mqtt", listener, async move |_| mqtt_service(broker.clone())),
+            Some(tls) => builder.listen("mqtt", listener, async move |_| {
+                // The TLS handshake first, then MQTT over the decrypted stream; a failed
+                // handshake ends that connection only.
+                ntex_service::chain_factory(ntex_tls::rustls::TlsAcceptor::new(tls.clone()))
+                    .map_err(|error| tracing::debug!(error = %error, "mqtt TLS handshake failed"))
+                    .and_then(
+                        ntex_service::chain_factory(mqtt_service::<Layer<TlsServerFilter>>(broker.clone()))
+                            .map_err(|_| ())
+                            .map_init_err(|_| ()),
+                    )
+            }),
+        };
         match built {
             Ok(builder) => {
                 let server = builder.config("mqtt", SharedCfg::new("vigie-mqtt").add(mqtt_config)).run();
@@ -186,7 +229,7 @@ fn run_broker_system(broker: Arc<Broker>, listener: TcpListener, workers: usize,
 /// Everything the connections of every worker share. `Send + Sync`: workers are threads.
 struct Broker {
     context: MqttContext,
-    devices: Devices,
+    devices: Arc<Devices>,
     allow_anonymous: bool,
     batcher: BatcherHandle,
     max_inflight: u16,
@@ -233,7 +276,8 @@ impl TryFrom<BrokerError> for v5::PublishAck {
     }
 }
 
-fn mqtt_service(broker: Arc<Broker>) -> impl ServiceFactory<ntex_io::Io, SharedCfg> + 'static {
+/// The MQTT server over connections whose I/O goes through filter `F` (plain TCP, or TLS).
+fn mqtt_service<F: Filter>(broker: Arc<Broker>) -> impl ServiceFactory<Io<F>, SharedCfg> + 'static {
     let broker_v3 = broker.clone();
     let broker_v5 = broker.clone();
     let v3_server = v3::MqttServer::new(fn_service(move |handshake: v3::Handshake| {

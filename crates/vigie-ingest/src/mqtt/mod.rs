@@ -31,7 +31,7 @@ pub mod payload;
 pub mod source;
 pub mod topic;
 
-pub use config::{EmbeddedConfig, ExternalConfig, MqttConfig, MqttMode, Secret};
+pub use config::{BrokerTls, EmbeddedConfig, ExternalConfig, MqttConfig, MqttMode, Secret};
 pub use embedded::{EmbeddedBroker, start_embedded};
 pub use external::{ExternalSubscriber, start_external};
 
@@ -48,6 +48,10 @@ pub struct MqttContext {
     pub city: Arc<City>,
     /// The time of reception (compact readings without a time, dead letters, validation).
     pub clock: Arc<dyn Clock>,
+    /// The devices, when already loaded from the devices file (HTTP ingest shares them, and
+    /// with them the revocations made at run time); `None`: the embedded broker loads
+    /// `devices_file` itself.
+    pub devices: Option<Arc<devices::Devices>>,
 }
 
 /// Why MQTT ingest could not start.
@@ -67,6 +71,8 @@ pub enum MqttError {
     Config { key: &'static str, message: String },
     #[error("the broker thread could not start")]
     Thread(#[source] std::io::Error),
+    #[error("cannot set up TLS for the broker: {0}")]
+    Tls(String),
 }
 
 /// A running MQTT source, whichever the mode.

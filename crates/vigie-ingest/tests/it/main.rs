@@ -5,6 +5,7 @@
 
 mod embedded;
 mod external;
+mod tls;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -104,7 +105,7 @@ impl TestEngine {
     }
 
     pub(crate) fn context(&self) -> MqttContext {
-        MqttContext { engine: self.engine.clone(), city: self.city.clone(), clock: self.clock.clone() }
+        MqttContext { engine: self.engine.clone(), city: self.city.clone(), clock: self.clock.clone(), devices: None }
     }
 
     pub(crate) fn devices_file(&self) -> PathBuf {

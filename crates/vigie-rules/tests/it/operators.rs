@@ -432,8 +432,13 @@ fn a_non_finite_reading_is_ignored_but_counts_as_a_sign_of_life() {
     let sensors = sensors();
     let gauge = &sensors[0];
     let mut state = RuleState::default();
-    let reading =
-        |value: f64| Observation { sensor_id: gauge.id.clone(), time: Timestamp(0), value, unit: "m".to_owned(), evidence: None };
+    let reading = |value: f64| Observation {
+        sensor_id: gauge.id.clone(),
+        time: Timestamp(0),
+        value,
+        unit: "m".to_owned(),
+        evidence: None,
+    };
     assert_eq!(evaluate(&mut state, &rules, gauge, &reading(3.0), Timestamp(0), 0).len(), 1);
     assert_eq!(tick(&mut state, &rules, &sensors, Timestamp(60_000)).len(), 1);
     let changes = evaluate(&mut state, &rules, gauge, &reading(f64::NAN), Timestamp(61_000), 0);
@@ -453,8 +458,13 @@ fn tick_clears_and_forgets_sensors_and_rules_that_left() {
     let fixture = [("smoke-bib-1", 1.0, 0), ("heat-bib-1", 70.0, 10)];
     for (id, value, seconds) in fixture {
         let sensor = sensors.iter().find(|sensor| sensor.id.as_str() == id).expect("a fixture sensor");
-        let observation =
-            Observation { sensor_id: sensor.id.clone(), time: Timestamp(0), value, unit: sensor.unit.clone(), evidence: None };
+        let observation = Observation {
+            sensor_id: sensor.id.clone(),
+            time: Timestamp(0),
+            value,
+            unit: sensor.unit.clone(),
+            evidence: None,
+        };
         evaluate(&mut state, &rules, sensor, &observation, Timestamp(seconds * 1000), 0);
     }
     assert_eq!(state.standing(), [("chaleur", "heat-bib-1"), ("feu", "bibliotheque"), ("fumee", "smoke-bib-1")]);

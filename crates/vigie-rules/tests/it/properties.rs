@@ -109,8 +109,13 @@ fn run(rules: &RuleSet, sensors: &[SensorInfo], inputs: &[(i64, Input)]) -> Resu
         let changes = match input {
             Input::Reading { sensor, value, hour } => {
                 let sensor = &sensors[*sensor % sensors.len()];
-                let observation =
-                    Observation { sensor_id: sensor.id.clone(), time: now, value: *value, unit: sensor.unit.clone(), evidence: None };
+                let observation = Observation {
+                    sensor_id: sensor.id.clone(),
+                    time: now,
+                    value: *value,
+                    unit: sensor.unit.clone(),
+                    evidence: None,
+                };
                 evaluate(&mut state, rules, sensor, &observation, now, *hour)
             }
             Input::Tick => tick(&mut state, rules, sensors, now),

@@ -14,7 +14,8 @@ fn observation(seq: u64, sensor: &str, time: i64, value: f64) -> Event {
             sensor_id: SensorId::parse(sensor).unwrap(),
             time: Timestamp(time),
             value,
-            unit: "m".to_owned(), evidence: None
+            unit: "m".to_owned(),
+            evidence: None,
         }),
     }
 }

@@ -51,6 +51,7 @@ pub enum Backend {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectorConfig {
+    /// The inference engine.
     pub backend: Backend,
     /// The YOLOX-Nano ONNX file.
     pub model: PathBuf,

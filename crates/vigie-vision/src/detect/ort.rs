@@ -50,13 +50,17 @@ pub(crate) struct OrtSession {
 }
 
 impl OrtSession {
-    /// Loads `model` with `threads` intra-op threads (the calling thread counts as one).
+    /// Loads `model` with `threads` intra-op threads (the calling thread counts as one). The
+    /// threads sleep between runs instead of spinning: on a small machine shared with the
+    /// decoder and the server, spinning threads slowed two-thread inference down more than
+    /// twofold.
     pub(crate) fn open(library: &Path, model: &[u8], threads: usize) -> Result<OrtSession, DetectError> {
         let environment = environment(library)?;
         let session = Session::builder(&environment)
             .and_then(|builder| Ok(builder.with_optimization_level(GraphOptimizationLevel::All)?))
             .and_then(|builder| Ok(builder.with_intra_threads(threads)?))
             .and_then(|builder| Ok(builder.with_inter_threads(1)?))
+            .and_then(|builder| Ok(builder.with_intra_op_spinning(false)?))
             .and_then(|mut builder| builder.commit_from_memory(model))
             .map_err(DetectError::Ort)?;
         Ok(OrtSession { session })

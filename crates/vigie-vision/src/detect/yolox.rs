@@ -191,14 +191,31 @@ mod tests {
         Frame { index: 0, time_ms: 0, width, height, bgr }
     }
 
-    /// An output where every cell is empty, then `cells` set: (row, dx, dy, width and height in
-    /// grid cells, objectness, class, class score).
-    fn output_with(cells: &[(usize, f32, f32, f32, f32, f32, usize, f32)]) -> Vec<f32> {
+    /// One output row of a hand-made output.
+    struct Cell {
+        row: usize,
+        /// Centre offset within the grid cell, x then y.
+        offset: [f32; 2],
+        /// Box width and height, in grid cells.
+        size: [f32; 2],
+        objectness: f32,
+        class: usize,
+        class_score: f32,
+    }
+
+    /// An output where every row is empty but those of `cells`.
+    fn output_with(cells: &[Cell]) -> Vec<f32> {
         let mut output = vec![0.0; ROW_COUNT * ROW_LEN];
-        for &(row, dx, dy, width, height, objectness, class, class_score) in cells {
-            let values = &mut output[row * ROW_LEN..][..ROW_LEN];
-            values[..5].copy_from_slice(&[dx, dy, width.ln(), height.ln(), objectness]);
-            values[5 + class] = class_score;
+        for cell in cells {
+            let values = &mut output[cell.row * ROW_LEN..][..ROW_LEN];
+            values[..5].copy_from_slice(&[
+                cell.offset[0],
+                cell.offset[1],
+                cell.size[0].ln(),
+                cell.size[1].ln(),
+                cell.objectness,
+            ]);
+            values[5 + cell.class] = cell.class_score;
         }
         output
     }
@@ -246,8 +263,22 @@ mod tests {
     fn decoding_maps_grid_cells_back_to_frame_pixels() {
         // Row 52 × 5 + 10 is the stride-8 cell (x 10, y 5); row 2704 + 26 + 1 is the stride-16 cell (1, 1).
         let output = output_with(&[
-            (5 * 52 + 10, 0.5, 0.5, 4.0, 8.0, 0.9, 0, 0.8),
-            (2704 + 26 + 1, 0.0, 0.0, 2.0, 2.0, 0.6, 2, 0.9),
+            Cell {
+                row: 5 * 52 + 10,
+                offset: [0.5, 0.5],
+                size: [4.0, 8.0],
+                objectness: 0.9,
+                class: 0,
+                class_score: 0.8,
+            },
+            Cell {
+                row: 2704 + 26 + 1,
+                offset: [0.0, 0.0],
+                size: [2.0, 2.0],
+                objectness: 0.6,
+                class: 2,
+                class_score: 0.9,
+            },
         ]);
         let detections = decode_output(&output, &HALF, 0.3).expect("a well-formed output");
         assert_eq!(detections.len(), 2);
@@ -265,9 +296,12 @@ mod tests {
     #[test]
     fn decoding_drops_weak_scores_and_clips_to_the_frame() {
         let output = output_with(&[
-            (0, 0.5, 0.5, 64.0, 64.0, 0.9, 0, 0.3),    // 0.27 < 0.3
-            (1, 0.5, 0.5, 64.0, 64.0, 0.2, 0, 1.0),    // objectness too low
-            (3548, 0.5, 0.5, 64.0, 64.0, 0.9, 0, 0.9), // last stride-32 cell, box past the frame
+            // Score 0.9 × 0.3 = 0.27, below the threshold.
+            Cell { row: 0, offset: [0.5, 0.5], size: [64.0, 64.0], objectness: 0.9, class: 0, class_score: 0.3 },
+            // Objectness too low.
+            Cell { row: 1, offset: [0.5, 0.5], size: [64.0, 64.0], objectness: 0.2, class: 0, class_score: 1.0 },
+            // Last stride-32 cell, box past the frame.
+            Cell { row: 3548, offset: [0.5, 0.5], size: [64.0, 64.0], objectness: 0.9, class: 0, class_score: 0.9 },
         ]);
         let detections = decode_output(&output, &HALF, 0.3).expect("a well-formed output");
         assert_eq!(detections.len(), 1);
@@ -278,10 +312,13 @@ mod tests {
     #[test]
     fn postprocessing_suppresses_overlaps_within_a_class_only() {
         let output = output_with(&[
-            (100, 0.5, 0.5, 5.0, 10.0, 0.9, 0, 0.9),
-            (101, 0.5, 0.5, 5.0, 10.0, 0.8, 0, 0.9), // same class, shifted by 8 px: suppressed
-            (102, 0.5, 0.5, 5.0, 10.0, 0.7, 2, 0.9), // other class: kept
-            (400, 0.5, 0.5, 5.0, 10.0, 0.5, 0, 0.9), // far away: kept
+            Cell { row: 100, offset: [0.5, 0.5], size: [5.0, 10.0], objectness: 0.9, class: 0, class_score: 0.9 },
+            // Same class, shifted by 8 px: suppressed.
+            Cell { row: 101, offset: [0.5, 0.5], size: [5.0, 10.0], objectness: 0.8, class: 0, class_score: 0.9 },
+            // Other class: kept.
+            Cell { row: 102, offset: [0.5, 0.5], size: [5.0, 10.0], objectness: 0.7, class: 2, class_score: 0.9 },
+            // Far away: kept.
+            Cell { row: 400, offset: [0.5, 0.5], size: [5.0, 10.0], objectness: 0.5, class: 0, class_score: 0.9 },
         ]);
         let detections = postprocess(&output, &HALF, 0.3, 0.45).expect("a well-formed output");
         let summary: Vec<(ObjectClass, f32)> =

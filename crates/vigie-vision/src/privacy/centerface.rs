@@ -76,7 +76,9 @@ impl FaceDetectorConfig {
 /// Where a face is, and how sure the detector is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Face {
+    /// The face's box in frame pixels.
     pub bbox: BBox,
+    /// The detector's confidence, in `[0, 1]`.
     pub score: f32,
 }
 

@@ -2,6 +2,7 @@
 //! MOTChallenge metrics.
 
 mod assign;
+mod camera;
 mod homography;
 mod mot;
 mod random;

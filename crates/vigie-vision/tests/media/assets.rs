@@ -55,13 +55,30 @@ pub(crate) fn photo(name: &str) -> Frame {
     decode_jpeg(&bytes)
 }
 
-/// Runs `work` once to warm up, then `runs` times, and returns the mean milliseconds per run
-/// with the last result.
-pub(crate) fn time_ms<T>(runs: u32, mut work: impl FnMut() -> T) -> (f64, T) {
-    let mut result = work();
-    let start = Instant::now();
-    for _ in 0..runs {
-        result = work();
+/// Milliseconds per run of some work: the fastest run (the least disturbed by other
+/// processes) and the median.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+    pub(crate) fastest_ms: f64,
+    pub(crate) median_ms: f64,
+}
+
+impl std::fmt::Display for Timing {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{:.1} ms (median {:.1})", self.fastest_ms, self.median_ms)
     }
-    (start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs), result)
+}
+
+/// Runs `work` once to warm up, then `runs` times; returns the timing and the last result.
+pub(crate) fn time_ms<T>(runs: u32, mut work: impl FnMut() -> T) -> (Timing, T) {
+    let mut result = work();
+    let mut durations = Vec::new();
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        result = work();
+        durations.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    durations.sort_by(f64::total_cmp);
+    let timing = Timing { fastest_ms: durations[0], median_ms: durations[durations.len() / 2] };
+    (timing, result)
 }

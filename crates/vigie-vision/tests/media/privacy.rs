@@ -36,7 +36,7 @@ fn faces_in_the_photos_are_found_then_blurred_beyond_detection() {
     for (name, minimum_faces) in [("zidane.jpg", 2), ("bus.jpg", 2)] {
         let frame = photo(name);
         let (detect_ms, faces) = time_ms(5, || detector.detect(&frame).expect("detection runs"));
-        eprintln!("centerface/ort (1 thread) on {name} ({}×{}): {detect_ms:.1} ms", frame.width, frame.height);
+        eprintln!("centerface/ort (1 thread) on {name} ({}×{}): {detect_ms}", frame.width, frame.height);
         assert!(faces.len() >= minimum_faces, "{name}: {faces:?}");
         assert!(faces.iter().all(|face| face.score >= detector.score_threshold()));
         assert_no_face_after_redaction(&mut detector, name, &frame, faces.len());
@@ -51,7 +51,7 @@ fn tract_finds_the_same_faces_as_onnx_runtime() {
     let mut on_tract = face_detector(Backend::Tract);
     let from_ort = on_ort.detect(&frame).expect("detection runs");
     let (tract_ms, from_tract) = time_ms(1, || on_tract.detect(&frame).expect("detection runs"));
-    eprintln!("centerface/tract on zidane.jpg: {tract_ms:.1} ms");
+    eprintln!("centerface/tract on zidane.jpg: {tract_ms}");
     assert_eq!(from_ort.len(), from_tract.len(), "ort {from_ort:?}\ntract {from_tract:?}");
     for (left, right) in from_ort.iter().zip(&from_tract) {
         assert!(left.bbox.iou(&right.bbox) >= 0.9, "ort {left:?} vs tract {right:?}");

@@ -1,17 +1,39 @@
 //! The city as the pack describes it, joined with live state: GeoJSON, sensors with their last
 //! value and health, cameras (optionally those that can see a point), units, posts, categories.
 
+use crate::auth::{Caller, check_place};
+use crate::policy::{Place, within};
 use crate::{ApiError, AppState};
-use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use vigie_auth::{Action, Scope};
+use vigie_core::CommuneId;
 use vigie_core::{SensorId, SensorLast, Timestamp, UnitState};
 
-/// `GET /api/city`: communes, zones, sensors and cameras as one GeoJSON FeatureCollection.
-pub(crate) async fn geojson(State(state): State<AppState>) -> Json<Value> {
-    Json(state.city.to_geojson())
+/// `GET /api/city`: communes, zones, sensors and cameras as one GeoJSON FeatureCollection;
+/// the sensors and cameras of the caller's communes only.
+pub(crate) async fn geojson(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Json<Value> {
+    let mut collection = state.city.to_geojson();
+    let scope = caller.scope();
+    if !scope.communes.is_all()
+        && let Some(features) = collection.get_mut("features").and_then(Value::as_array_mut)
+    {
+        features.retain(|feature| {
+            let properties = &feature["properties"];
+            let equipment = matches!(properties["layer"].as_str(), Some("sensor" | "camera"));
+            !equipment || commune_visible(&scope, properties["commune"].as_str())
+        });
+    }
+    Json(collection)
+}
+
+/// Tells whether equipment in the commune written `commune` is in scope.
+fn commune_visible(scope: &Scope, commune: Option<&str>) -> bool {
+    let commune = commune.and_then(|text| CommuneId::parse(text).ok());
+    within(scope, &Place::commune(commune.as_ref()))
 }
 
 /// `GET /api/posts`: the command posts.
@@ -36,14 +58,19 @@ fn health(last: Option<&SensorLast>, expected_period_s: u32, now: Timestamp) -> 
 }
 
 /// `GET /api/sensors`: every sensor with its last value and health.
-pub(crate) async fn sensors(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn sensors(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, ApiError> {
     let last_values: BTreeMap<SensorId, SensorLast> =
         state.engine.query(|city_state| city_state.sensors.clone()).await?;
     let now = state.clock.now();
+    let scope = caller.scope();
     let sensors: Vec<Value> = state
         .city
         .sensors
         .iter()
+        .filter(|sensor| within(&scope, &Place::commune(Some(&sensor.commune))))
         .map(|sensor| {
             let last = last_values.get(&sensor.id);
             json!({
@@ -66,6 +93,7 @@ pub(crate) struct SeriesQuery {
 /// `GET /api/sensors/{id}`: one sensor, its last value and its per-minute series.
 pub(crate) async fn sensor(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     Query(query): Query<SeriesQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -73,6 +101,8 @@ pub(crate) async fn sensor(
     let Some(sensor) = state.city.sensor(&sensor_id) else {
         return Err(ApiError::not_found("sensor_not_found", format!("unknown sensor {sensor_id:?}")));
     };
+    let place = Place::commune(Some(&sensor.commune));
+    check_place(&state, &caller, Action::ReadSensors, format!("sensor:{sensor_id}"), &place).await?;
     let hours = query.hours.unwrap_or(24).clamp(1, 24 * 31);
     let now = state.clock.now();
     let since = now.plus_seconds(-i64::from(hours) * 3600);
@@ -112,19 +142,26 @@ pub(crate) struct CamerasQuery {
 /// `GET /api/cameras`: every camera, or those that can see `lon,lat`.
 pub(crate) async fn cameras(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Query(query): Query<CamerasQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let scope = caller.scope();
+    let visible = |commune: &CommuneId| within(&scope, &Place::commune(Some(commune)));
     match (query.lon, query.lat) {
         (Some(lon), Some(lat)) => {
             let seeing: Vec<Value> = state
                 .city
                 .cameras_seeing(lon, lat)
                 .into_iter()
+                .filter(|(camera, _)| visible(&camera.commune))
                 .map(|(camera, distance)| json!({ "camera": camera, "distance_m": (distance * 10.0).round() / 10.0 }))
                 .collect();
             Ok(Json(json!({ "cameras": seeing })))
         }
-        (None, None) => Ok(Json(json!({ "cameras": state.city.cameras }))),
+        (None, None) => {
+            let cameras: Vec<_> = state.city.cameras.iter().filter(|camera| visible(&camera.commune)).collect();
+            Ok(Json(json!({ "cameras": cameras })))
+        }
         _ => {
             Err(ApiError::invalid(if query.lon.is_none() { "lon" } else { "lat" }, "give both lon and lat, or neither"))
         }
@@ -132,12 +169,17 @@ pub(crate) async fn cameras(
 }
 
 /// `GET /api/units`: every unit of the pack with its last position and current incident.
-pub(crate) async fn units(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn units(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, ApiError> {
     let live = state.engine.query(|city_state| city_state.units.clone()).await?;
+    let scope = caller.scope();
     let units: Vec<Value> = state
         .city
         .units
         .iter()
+        .filter(|unit| within(&scope, &Place::post(Some(&unit.post))))
         .map(|unit| {
             let current = live.get(&unit.id).cloned().unwrap_or(UnitState::default());
             json!({ "unit": unit, "state": current, "available": current.incident.is_none() })

@@ -1,14 +1,16 @@
 //! Incidents: the queue with filters, one incident with its timeline, creation and commands.
 
+use crate::auth::{Caller, check_place};
 use crate::error::parse_json;
-use crate::routes::actor;
-use crate::{ApiError, AppState};
-use axum::Json;
+use crate::policy::{Place, within};
+use crate::{ApiError, AppState, audit};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use vigie_auth::{Action, Outcome as AuditOutcome};
 use vigie_core::incident::{
     CreateIncident, GeoPoint, Incident, IncidentCommand, IncidentId, IncidentStatus, Origin, Outcome, Priority,
 };
@@ -59,8 +61,10 @@ const MAX_LIST: usize = 5_000;
 /// `GET /api/incidents`: unacknowledged first, then by priority, then oldest first.
 pub(crate) async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Query(filter): Query<ListFilter>,
 ) -> Result<Json<Value>, ApiError> {
+    let scope = caller.scope();
     let statuses: Option<Vec<IncidentStatus>> = parse_list("status", &filter.status)?;
     let priorities: Option<Vec<Priority>> = parse_list("priority", &filter.priority)?;
     let since = parse_time_filter("since", &filter.since)?;
@@ -75,6 +79,7 @@ pub(crate) async fn list(
             let mut matching: Vec<&Incident> = city_state
                 .incidents
                 .iter()
+                .filter(|incident| within(&scope, &incident_place(incident)))
                 .filter(|incident| post.as_deref().is_none_or(|post| incident.post.as_str() == post))
                 .filter(|incident| {
                     commune
@@ -98,6 +103,11 @@ pub(crate) async fn list(
     Ok(Json(json!({ "total": total, "incidents": incidents })))
 }
 
+/// Where an incident is: its post and its commune.
+pub(crate) fn incident_place(incident: &Incident) -> Place<'_> {
+    Place::post_and_commune(Some(&incident.post), incident.commune.as_ref())
+}
+
 fn parse_incident_id(text: &str) -> Result<IncidentId, ApiError> {
     let digits = text.strip_prefix("INC-").unwrap_or(text);
     digits
@@ -107,12 +117,16 @@ fn parse_incident_id(text: &str) -> Result<IncidentId, ApiError> {
 }
 
 /// `GET /api/incidents/{id}`: the incident, its timeline and the cameras that can see it.
-pub(crate) async fn detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn detail(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let incident_id = parse_incident_id(&id)?;
-    let incident =
-        state.engine.query(move |city_state| city_state.incidents.get(incident_id).cloned()).await?.ok_or_else(
-            || ApiError::not_found("incident_not_found", format!("incident {incident_id} does not exist")),
-        )?;
+    let incident = find(&state, incident_id).await?;
+    let target = format!("incident:{}", incident_id.0);
+    check_place(&state, &caller, Action::ReadIncidents, target, &incident_place(&incident)).await?;
+    let scope = caller.scope();
     let reader = state.engine.reader().clone();
     let timeline: Vec<Event> = tokio::task::spawn_blocking(move || reader.incident_timeline(incident_id.0))
         .await
@@ -123,12 +137,14 @@ pub(crate) async fn detail(State(state): State<AppState>, Path(id): Path<String>
             .city
             .cameras_seeing(position.lon, position.lat)
             .into_iter()
+            .filter(|(camera, _)| within(&scope, &Place::commune(Some(&camera.commune))))
             .map(|(camera, distance)| json!({ "camera": camera, "distance_m": (distance * 10.0).round() / 10.0 }))
             .collect(),
         None => Vec::new(),
     };
     let evidence =
-        crate::routes::media::incident_evidence(&state, &timeline, incident.created_at, incident.closed_at).await?;
+        crate::routes::media::incident_evidence(&state, &scope, &timeline, incident.created_at, incident.closed_at)
+            .await?;
     Ok(Json(json!({ "incident": incident, "timeline": timeline, "cameras": cameras, "evidence": evidence })))
 }
 
@@ -141,7 +157,7 @@ struct PositionIn {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateIn {
+pub(crate) struct CreateIn {
     category: String,
     title: String,
     #[serde(default)]
@@ -160,7 +176,7 @@ struct CreateIn {
 /// city pack's routing and boundaries when not given.
 pub(crate) async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let incoming: CreateIn = parse_json(&body)?;
@@ -205,6 +221,8 @@ pub(crate) async fn create(
             .cloned()
             .ok_or_else(|| ApiError::invalid("post", "no routing rule matches; name the command post"))?,
     };
+    let place = Place::post_and_commune(Some(&post), commune.as_ref());
+    check_place(&state, &caller, Action::CreateIncidents, format!("post:{post}"), &place).await?;
     let command = IncidentCommand::Create(CreateIncident {
         category,
         priority: incoming.priority,
@@ -215,11 +233,14 @@ pub(crate) async fn create(
         position,
         origin: Origin::Manual,
     });
-    let events = state.engine.command(actor(&headers), command).await?;
+    let events = state.engine.command(caller.operator(), command).await?;
     let incident_id = match events.first().map(|event| &event.body) {
         Some(vigie_core::EventBody::Incident(incident_event)) => incident_event.incident_id,
         _ => return Err(ApiError::internal("creation produced no incident event")),
     };
+    let detail = json!({ "seq": events.first().map(|event| event.seq.0) });
+    let target = format!("incident:{}", incident_id.0);
+    audit::record(&state, caller.actor(), "incident.create", target, AuditOutcome::Allowed, detail).await;
     let incident = state.engine.query(move |city_state| city_state.incidents.get(incident_id).cloned()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "incident": incident, "events": events }))))
 }
@@ -227,7 +248,7 @@ pub(crate) async fn create(
 /// An operator's command on one incident, as the API takes it.
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum CommandIn {
+pub(crate) enum CommandIn {
     Acknowledge,
     Assign { post: String },
     DispatchUnit { unit: String },
@@ -244,6 +265,25 @@ enum CommandIn {
 }
 
 impl CommandIn {
+    /// The command's name in the audit log (`incident.acknowledge`).
+    fn audit_action(&self) -> &'static str {
+        match self {
+            CommandIn::Acknowledge => "incident.acknowledge",
+            CommandIn::Assign { .. } => "incident.assign",
+            CommandIn::DispatchUnit { .. } => "incident.dispatch_unit",
+            CommandIn::AddNote { .. } => "incident.add_note",
+            CommandIn::LinkCamera { .. } => "incident.link_camera",
+            CommandIn::Escalate { .. } => "incident.escalate",
+            CommandIn::Hold { .. } => "incident.hold",
+            CommandIn::Resume => "incident.resume",
+            CommandIn::CompleteStep { .. } => "incident.complete_step",
+            CommandIn::SkipStep { .. } => "incident.skip_step",
+            CommandIn::Resolve { .. } => "incident.resolve",
+            CommandIn::Close => "incident.close",
+            CommandIn::Reopen { .. } => "incident.reopen",
+        }
+    }
+
     fn into_command(self, id: IncidentId, state: &AppState) -> Result<IncidentCommand, ApiError> {
         let command = match self {
             CommandIn::Acknowledge => IncidentCommand::Acknowledge { id },
@@ -286,14 +326,33 @@ impl CommandIn {
 /// `POST /api/incidents/{id}/commands`: acknowledge, assign, dispatch, note, resolve...
 pub(crate) async fn command(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let incident_id = parse_incident_id(&id)?;
+    let incident = find(&state, incident_id).await?;
+    let target = format!("incident:{}", incident_id.0);
+    check_place(&state, &caller, Action::CommandIncidents, target.clone(), &incident_place(&incident)).await?;
     let incoming: CommandIn = parse_json(&body)?;
+    let action = incoming.audit_action();
     let command = incoming.into_command(incident_id, &state)?;
-    let events = state.engine.command(actor(&headers), command).await?;
+    let result = state.engine.command(caller.operator(), command).await;
+    let (outcome, detail) = match &result {
+        Ok(events) => (AuditOutcome::Allowed, json!({ "seq": events.first().map(|event| event.seq.0) })),
+        Err(error) => (AuditOutcome::Failed, json!({ "error": error.to_string() })),
+    };
+    audit::record(&state, caller.actor(), action, target, outcome, detail).await;
+    let events = result?;
     let incident = state.engine.query(move |city_state| city_state.incidents.get(incident_id).cloned()).await?;
     Ok(Json(json!({ "incident": incident, "events": events })))
+}
+
+/// Returns the incident, or 404.
+async fn find(state: &AppState, incident_id: IncidentId) -> Result<Incident, ApiError> {
+    state
+        .engine
+        .query(move |city_state| city_state.incidents.get(incident_id).cloned())
+        .await?
+        .ok_or_else(|| ApiError::not_found("incident_not_found", format!("incident {incident_id} does not exist")))
 }

@@ -38,13 +38,23 @@ fn health_and_openapi_name_every_route() {
     ] {
         assert!(paths.contains_key(route), "{route} is missing from the OpenAPI document");
     }
-    let metrics =
-        server.agent.get(&format!("{}/metrics", server.base)).call().unwrap().body_mut().read_to_string().unwrap();
+    for line in vigie_web::policy::ROUTES {
+        let method = line.method.to_lowercase();
+        assert!(
+            spec["paths"][line.path][&method].is_object(),
+            "{} {} is missing from the OpenAPI document",
+            line.method,
+            line.path
+        );
+    }
+    let session = server.session("alice", vigie_auth::Role::Supervisor, vigie_auth::Scope::all());
+    let metrics = server.request("GET", "/metrics", crate::Credentials::Cookie(&session), None).text;
     for name in [
         "vigie_engine_commits_total",
         "vigie_alarms_raised_total",
         "vigie_ingest_messages_total{source=\"mqtt\",outcome=\"malformed\"}",
         "vigie_ingest_messages_total{source=\"http\",outcome=\"accepted\"}",
+        "vigie_audit_append_failures_total 0",
     ] {
         assert!(metrics.contains(name), "{name} missing from /metrics");
     }

@@ -33,7 +33,12 @@ fn the_stream_resumes_from_a_sequence_number() {
     };
     batch(5);
 
-    let response = server.agent.get(&format!("{}/api/stream?from=1", server.base)).call().unwrap();
+    let response = server
+        .agent
+        .get(&format!("{}/api/stream?from=1", server.base))
+        .header("authorization", server.bearer())
+        .call()
+        .unwrap();
     assert_eq!(response.headers().get("content-type").unwrap(), "text/event-stream");
     let mut reader = BufReader::new(response.into_body().into_reader());
     assert_eq!(read_ids(&mut reader, 5), vec![1, 2, 3, 4, 5]);
@@ -43,13 +48,23 @@ fn the_stream_resumes_from_a_sequence_number() {
 
     // The client saw up to 6, lost its connection, and resumes with Last-Event-ID.
     batch(2);
-    let response =
-        server.agent.get(&format!("{}/api/stream", server.base)).header("last-event-id", "6").call().unwrap();
+    let response = server
+        .agent
+        .get(&format!("{}/api/stream", server.base))
+        .header("last-event-id", "6")
+        .header("authorization", server.bearer())
+        .call()
+        .unwrap();
     let mut reader = BufReader::new(response.into_body().into_reader());
     assert_eq!(read_ids(&mut reader, 4), vec![7, 8, 9, 10]);
 
     // Only incident events when asked.
-    let response = server.agent.get(&format!("{}/api/stream?from=1&kinds=incident", server.base)).call().unwrap();
+    let response = server
+        .agent
+        .get(&format!("{}/api/stream?from=1&kinds=incident", server.base))
+        .header("authorization", server.bearer())
+        .call()
+        .unwrap();
     let mut reader = BufReader::new(response.into_body().into_reader());
     let (status, _) =
         server.post("/api/incidents", &json!({ "category": "fire", "title": "Test", "commune": "21231" }).to_string());
@@ -60,6 +75,7 @@ fn the_stream_resumes_from_a_sequence_number() {
         .agent
         .get(&format!("{}/api/stream", server.base))
         .header("last-event-id", "abc")
+        .header("authorization", server.bearer())
         .call()
         .map(|mut response| (response.status().as_u16(), response.body_mut().read_json::<serde_json::Value>().unwrap()))
         .unwrap();
