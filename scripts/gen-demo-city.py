@@ -253,17 +253,21 @@ VIDEO_CAMERA = "cam-dijon-0100"
 VIDEO_REPORT_PERIOD_S = 60
 VIDEO_SENSORS = [
     ("allee", "count", "video_count", "persons", 2),
+    ("allee", "close_pairs", "video_close_pairs", "pairs", 1),
     ("allee", "density", "video_density", "persons/m²", 4),
     ("allee", "counter_flow", "video_counter_flow", "tracks", 3),
     ("passage", "count", "video_count", "persons", 2),
+    ("passage", "close_pairs", "video_close_pairs", "pairs", 1),
     ("passage", "density", "video_density", "persons/m²", 4),
     ("pelouse", "count", "video_count", "persons", 2),
+    ("pelouse", "close_pairs", "video_close_pairs", "pairs", 1),
     ("pelouse", "intrusion", "video_intrusion", "persons", 3),
     ("ligne-allee", "in", "video_flow", "persons", 1),
     ("ligne-allee", "out", "video_flow", "persons", 1),
 ]
 VIDEO_MEASURE_NAMES = {
     "count": "personnes",
+    "close_pairs": "paires à moins d'un mètre",
     "density": "densité",
     "counter_flow": "contresens",
     "intrusion": "intrusion",

@@ -257,6 +257,7 @@ export const table = {
   'kind.video_counter_flow': { fr: 'Vidéo — contresens', en: 'Video — counter-flow' },
   'kind.video_intrusion': { fr: 'Vidéo — intrusion en zone interdite', en: 'Video — forbidden-zone intrusion' },
   'kind.video_flow': { fr: 'Vidéo — passages sur ligne', en: 'Video — line crossings' },
+  'kind.video_close_pairs': { fr: 'Vidéo — paires à moins d’un mètre', en: 'Video — pairs closer than 1 m' },
 
   'map.label': { fr: 'Carte de la métropole', en: 'Map of the metropolis' },
   'map.unavailable': { fr: 'Carte indisponible : ce navigateur n’offre pas WebGL. La file et le détail restent utilisables.', en: 'Map unavailable: this browser has no WebGL. The queue and the detail still work.' },

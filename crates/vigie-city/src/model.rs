@@ -90,6 +90,9 @@ pub enum SensorKind {
     /// Video analytics: persons who crossed a counting line in one direction during the report
     /// period, in `persons`.
     VideoFlow,
+    /// Video analytics: pairs of persons closer than 1 m to each other in a camera's zone, in
+    /// `pairs` (interpersonal distance statistics for sanitary use; no identities).
+    VideoClosePairs,
 }
 
 impl SensorKind {
@@ -111,6 +114,7 @@ impl SensorKind {
             SensorKind::VideoCounterFlow => "video_counter_flow",
             SensorKind::VideoIntrusion => "video_intrusion",
             SensorKind::VideoFlow => "video_flow",
+            SensorKind::VideoClosePairs => "video_close_pairs",
         }
     }
 
@@ -124,6 +128,7 @@ impl SensorKind {
                 | SensorKind::VideoCounterFlow
                 | SensorKind::VideoIntrusion
                 | SensorKind::VideoFlow
+                | SensorKind::VideoClosePairs
         )
     }
 }

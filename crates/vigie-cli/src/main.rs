@@ -144,6 +144,9 @@ struct DetectorArgs {
     /// Inference threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// The face detector (CenterFace) that near-field cameras' snapshots go through.
+    #[arg(long, default_value = "assets/centerface.onnx")]
+    face_model: PathBuf,
 }
 
 impl DetectorArgs {
@@ -159,6 +162,7 @@ impl DetectorArgs {
             model: absolute(&self.model),
             ort_library: absolute(&self.ort_library),
             threads: self.threads,
+            face_model: absolute(&self.face_model),
         })
     }
 }

@@ -86,7 +86,8 @@ impl Profile {
             | SensorKind::VideoDensity
             | SensorKind::VideoCounterFlow
             | SensorKind::VideoIntrusion
-            | SensorKind::VideoFlow => Profile::CrowdCount { daytime_persons: 0.0 },
+            | SensorKind::VideoFlow
+            | SensorKind::VideoClosePairs => Profile::CrowdCount { daytime_persons: 0.0 },
         }
     }
 

@@ -259,7 +259,8 @@ impl SimSensor {
             SensorKind::VideoCount
             | SensorKind::VideoCounterFlow
             | SensorKind::VideoIntrusion
-            | SensorKind::VideoFlow => quantity.round().max(0.0),
+            | SensorKind::VideoFlow
+            | SensorKind::VideoClosePairs => quantity.round().max(0.0),
             SensorKind::VideoDensity => round_to(0.01).max(0.0),
         }
     }

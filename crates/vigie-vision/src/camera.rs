@@ -4,8 +4,9 @@
 //!
 //! Reports go to sensors named `<camera>.<zone or line>.<measure>`, declared in `city.toml`
 //! with the `video_*` kinds. Every zone that counts reports once per `scene.report_every_s`:
-//! persons in the zone, density (persons/m², when the zone watches density), counter-flow
-//! tracks and forbidden-zone entries during the period; every line reports its crossings in
+//! persons in the zone, density (persons/m², when the zone watches density), pairs of persons
+//! closer than 1 m (sanitary statistics), counter-flow tracks and forbidden-zone entries during
+//! the period; every line reports its crossings in
 //! each direction.
 
 use crate::geometry::{Detection, GroundPoint, ObjectClass};
@@ -115,6 +116,7 @@ pub enum Measure {
     Intrusion,
     CrossingsIn,
     CrossingsOut,
+    ClosePairs,
 }
 
 impl Measure {
@@ -127,6 +129,7 @@ impl Measure {
             Measure::Intrusion => "intrusion",
             Measure::CrossingsIn => "in",
             Measure::CrossingsOut => "out",
+            Measure::ClosePairs => "close_pairs",
         }
     }
 
@@ -138,6 +141,7 @@ impl Measure {
             Measure::CounterFlow => "video_counter_flow",
             Measure::Intrusion => "video_intrusion",
             Measure::CrossingsIn | Measure::CrossingsOut => "video_flow",
+            Measure::ClosePairs => "video_close_pairs",
         }
     }
 
@@ -146,6 +150,7 @@ impl Measure {
         match self {
             Measure::Density => "persons/m²",
             Measure::CounterFlow => "tracks",
+            Measure::ClosePairs => "pairs",
             Measure::Count | Measure::Intrusion | Measure::CrossingsIn | Measure::CrossingsOut => "persons",
         }
     }
@@ -194,6 +199,8 @@ pub struct CameraAnalytics {
     report_every_ms: i64,
     next_report_ms: Option<i64>,
     last_counts: BTreeMap<String, u32>,
+    /// Zone id → pairs of persons closer than 1 m at the last distance statistics.
+    close_pairs: BTreeMap<String, u32>,
     snapshot_every_ms: i64,
     last_evidence: BTreeMap<String, i64>,
 }
@@ -253,6 +260,7 @@ impl CameraAnalytics {
                     if zone.density_max.is_some() {
                         measures.push(Measure::Density);
                     }
+                    measures.push(Measure::ClosePairs);
                 }
                 if zone.allowed_direction_deg.is_some() {
                     measures.push(Measure::CounterFlow);
@@ -277,6 +285,7 @@ impl CameraAnalytics {
             report_every_ms: i64::from(config.scene.report_every_s.max(1)) * 1000,
             next_report_ms: None,
             last_counts: BTreeMap::new(),
+            close_pairs: BTreeMap::new(),
             snapshot_every_ms: i64::from(config.snapshot_every_s) * 1000,
             last_evidence: BTreeMap::new(),
         })
@@ -371,7 +380,9 @@ impl CameraAnalytics {
                 };
                 *self.crossings.entry((place, measure)).or_default() += 1;
             }
-            SceneEventKind::Distance { .. } => {}
+            SceneEventKind::Distance { pairs_under_1m, .. } => {
+                self.close_pairs.insert(place, *pairs_under_1m);
+            }
         }
     }
 
@@ -393,6 +404,7 @@ impl CameraAnalytics {
                     }
                     Measure::CounterFlow => (f64::from(period.counter_flow), period.counter_flow > 0),
                     Measure::Intrusion => (f64::from(period.intrusions), period.intrusions > 0),
+                    Measure::ClosePairs => (f64::from(self.close_pairs.get(&zone.id).copied().unwrap_or(0)), false),
                     Measure::CrossingsIn | Measure::CrossingsOut => continue,
                 };
                 reports.push(Report { sensor: self.sensor_id(&zone.id, measure), measure, time_ms, value, notable });

@@ -325,6 +325,7 @@ fn start_demo_vision(
             model: absolute(DEMO_MODEL),
             ort_library: absolute(DEMO_ORT),
             threads: 1,
+            face_model: absolute("assets/centerface.onnx"),
         },
     };
     let mut workers = Vec::new();

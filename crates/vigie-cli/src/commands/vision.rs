@@ -15,6 +15,7 @@ use vigie_core::Timestamp;
 use vigie_vision::camera::{CameraAnalytics, CameraConfig, Report};
 use vigie_vision::decode::{Frame, SourceConfig, VideoSource};
 use vigie_vision::detect::{Backend, Detector, DetectorConfig};
+use vigie_vision::privacy::{FaceDetector, FaceDetectorConfig};
 
 /// Where the model and ONNX Runtime are, and how to run them.
 #[derive(Clone, Debug)]
@@ -23,6 +24,8 @@ pub(crate) struct DetectorOptions {
     pub(crate) model: PathBuf,
     pub(crate) ort_library: PathBuf,
     pub(crate) threads: usize,
+    /// The face detector (CenterFace) for near-field cameras' snapshots.
+    pub(crate) face_model: PathBuf,
 }
 
 impl DetectorOptions {
@@ -53,6 +56,8 @@ pub(crate) struct WorkerOptions {
 
 /// `vigie vision run`.
 pub(crate) fn run(pack: &Path, cameras: &[String], options: WorkerOptions) -> anyhow::Result<ExitCode> {
+    let config = crate::config::Config::load(None, std::env::vars())?;
+    crate::telemetry::init(&config.log);
     let city = Arc::new(
         vigie_city::load(pack).map_err(|errors| anyhow!("the city pack {} is invalid:\n{errors}", pack.display()))?,
     );
@@ -138,6 +143,7 @@ fn worker_loop(config: &CameraConfig, options: &WorkerOptions, stop: &AtomicBool
     let credentials = options.device.clone().zip(options.secret.clone());
     let publisher = Publisher::new(&options.server, credentials);
     let mut detector: Option<Box<dyn Detector>> = None;
+    let mut faces = near_field_faces(config, &options.detector);
     let mut analytics = match CameraAnalytics::new(config) {
         Ok(analytics) => analytics,
         Err(error) => {
@@ -159,7 +165,8 @@ fn worker_loop(config: &CameraConfig, options: &WorkerOptions, stop: &AtomicBool
         }
         let Some(detector) = detector.as_deref_mut() else { continue };
         let started = std::time::Instant::now();
-        match run_source(config, options, stop, detector, &mut analytics, &publisher, &mut clock_offset_ms) {
+        let sinks = Sinks { publisher: &publisher, faces: faces.as_mut() };
+        match run_source(config, options, stop, detector, &mut analytics, sinks, &mut clock_offset_ms) {
             Ok(()) if !options.looped => {
                 tracing::info!(camera = %config.camera, "the video ended");
                 return;
@@ -197,7 +204,7 @@ fn run_source(
     stop: &AtomicBool,
     detector: &mut dyn Detector,
     analytics: &mut CameraAnalytics,
-    publisher: &Publisher,
+    mut sinks: Sinks<'_>,
     clock_offset_ms: &mut i64,
 ) -> anyhow::Result<()> {
     let url = options.source.clone().unwrap_or_else(|| config.source.clone());
@@ -213,7 +220,7 @@ fn run_source(
         let now = wall_clock();
         let step = analytics.step(time_ms, local_minute_of_day(now), &detections);
         if !step.reports.is_empty() {
-            publish(config, analytics, publisher, &frame, &step, now);
+            publish(config, analytics, &mut sinks, &frame, &step, now);
         }
         source.recycle(frame);
     }
@@ -235,7 +242,7 @@ fn local_minute_of_day(now: Timestamp) -> u32 {
 fn publish(
     config: &CameraConfig,
     analytics: &mut CameraAnalytics,
-    publisher: &Publisher,
+    sinks: &mut Sinks<'_>,
     frame: &Frame,
     step: &vigie_vision::camera::Step,
     now: Timestamp,
@@ -245,16 +252,18 @@ fn publish(
     for report in &step.reports {
         let mut evidence = None;
         if analytics.wants_evidence(report) {
-            if snapshot.is_none() {
+            // A near-field camera whose face detector is not running sends no image at all.
+            let redactable = !config.near_field || sinks.faces.is_some();
+            if snapshot.is_none() && redactable {
                 let persons: Vec<_> = step.tracks.iter().map(|track| track.bbox).collect();
-                let redacted = vigie_vision::privacy::redact(frame, &persons, None);
+                let redacted = vigie_vision::privacy::redact(frame, &persons, sinks.faces.as_deref_mut());
                 match redacted.and_then(|image| image.encode_jpeg(80)) {
                     Ok(jpeg) => snapshot = Some(jpeg),
                     Err(error) => tracing::warn!(camera = %config.camera, error = %error, "no snapshot"),
                 }
             }
             if let Some(jpeg) = &snapshot {
-                match publisher.snapshot(&config.camera, &report.sensor, now, jpeg) {
+                match sinks.publisher.snapshot(&config.camera, &report.sensor, now, jpeg) {
                     Ok(id) => evidence = Some(id),
                     Err(error) => {
                         tracing::warn!(camera = %config.camera, error = %format!("{error:#}"), "snapshot not stored")
@@ -264,7 +273,7 @@ fn publish(
         }
         observations.push(observation(report, now, evidence));
     }
-    if let Err(error) = publisher.observations(&observations) {
+    if let Err(error) = sinks.publisher.observations(&observations) {
         tracing::warn!(camera = %config.camera, error = %format!("{error:#}"), "reports not delivered");
     }
 }
@@ -280,6 +289,33 @@ fn observation(report: &Report, now: Timestamp, evidence: Option<String>) -> ser
         value["evidence"] = json!(evidence);
     }
     value
+}
+
+/// Where a worker's results go: the HTTP ingest, through the face detector of a near-field
+/// camera for images.
+struct Sinks<'a> {
+    publisher: &'a Publisher,
+    faces: Option<&'a mut FaceDetector>,
+}
+
+/// The face detector of a near-field camera; `None` for far-field cameras, and (logged) when it
+/// cannot start, in which case the camera sends no snapshot.
+fn near_field_faces(config: &CameraConfig, detector: &DetectorOptions) -> Option<FaceDetector> {
+    if !config.near_field {
+        return None;
+    }
+    let face_config = FaceDetectorConfig::new(&detector.face_model, Some(detector.ort_library.clone()));
+    match FaceDetector::new(&face_config) {
+        Ok(faces) => Some(faces),
+        Err(error) => {
+            tracing::error!(
+                camera = %config.camera,
+                error = %error,
+                "near-field camera without its face detector: no snapshot will leave the worker"
+            );
+            None
+        }
+    }
 }
 
 /// Vigie's HTTP ingest, as the worker uses it: with a device's credentials (HTTP Basic).

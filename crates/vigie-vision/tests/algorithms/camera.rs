@@ -77,9 +77,11 @@ fn sensors_follow_the_camera_zone_measure_convention() {
         sensors,
         vec![
             ("cam-test.place.count".to_owned(), Measure::Count),
+            ("cam-test.place.close_pairs".to_owned(), Measure::ClosePairs),
             ("cam-test.place.counter_flow".to_owned(), Measure::CounterFlow),
             ("cam-test.carre.count".to_owned(), Measure::Count),
             ("cam-test.carre.density".to_owned(), Measure::Density),
+            ("cam-test.carre.close_pairs".to_owned(), Measure::ClosePairs),
             ("cam-test.voie.intrusion".to_owned(), Measure::Intrusion),
         ]
     );
@@ -133,6 +135,11 @@ fn four_persons_on_ten_square_metres_are_an_excessive_density() {
     let reports = run(&mut sparse, 101, |_| vec![person_at(30.5, 20.5), person_at(32.5, 22.5)]);
     let density = reports.iter().find(|report| report.sensor == "cam-test.carre.density").unwrap();
     assert!((density.value - 0.2).abs() < 0.01 && !density.notable, "{density:?}");
+    // The group of four stands 2 m apart: no pair under 1 m; two persons 0.6 m apart make one.
+    assert_eq!(values(&reports, "cam-test.carre.close_pairs"), vec![0.0]);
+    let mut close = CameraAnalytics::new(&config()).unwrap();
+    let reports = run(&mut close, 101, |_| vec![person_at(31.0, 21.0), person_at(31.6, 21.0)]);
+    assert_eq!(values(&reports, "cam-test.carre.close_pairs"), vec![1.0]);
 }
 
 #[test]
