@@ -90,13 +90,30 @@ def from_url(url: str) -> Callable[[Path], bytes]:
     return fetch
 
 
+def shared_data_folders() -> list[Path]:
+    """`../shared/data` beside this checkout, then beside the repository it was cloned from
+    when that is a local folder (a clone made for a clean build)."""
+    folders = [SHARED_DATA]
+    try:
+        origin = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "remote", "get-url", "origin"],
+            capture_output=True, text=True, timeout=10, check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        origin = ""
+    if origin and "://" not in origin and Path(origin).is_dir():
+        folders.append(Path(origin).resolve().parent / "shared" / "data")
+    return folders
+
+
 def from_shared(relative: str) -> Callable[[Path], bytes]:
     def fetch(_cache: Path) -> bytes:
-        path = SHARED_DATA / relative
-        say(f"  copying ../shared/data/{relative}")
-        if not path.is_file():
-            raise FetchError(f"../shared/data/{relative} does not exist")
-        return path.read_bytes()
+        for folder in shared_data_folders():
+            path = folder / relative
+            if path.is_file():
+                say(f"  copying {relative} from the shared data folder")
+                return path.read_bytes()
+        raise FetchError(f"../shared/data/{relative} does not exist")
 
     return fetch
 
