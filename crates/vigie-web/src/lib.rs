@@ -28,6 +28,8 @@ mod error;
 pub mod hardening;
 mod openapi;
 pub mod policy;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod retention;
 mod routes;
 mod stream;
