@@ -50,8 +50,7 @@ mod tests {
     fn each_body_reaches_its_type() {
         let shelve = br#"{"rule": "ouche-crue", "subject": "gauge-ouche-02", "minutes": 60, "reason": "works"}"#;
         let answers = fuzz_parse_bodies(shelve);
-        let accepted: Vec<&str> =
-            answers.iter().filter(|(_, answer)| answer.is_ok()).map(|(name, _)| *name).collect();
+        let accepted: Vec<&str> = answers.iter().filter(|(_, answer)| answer.is_ok()).map(|(name, _)| *name).collect();
         assert_eq!(accepted, ["shelve"]);
         let (_, unshelve) = &answers[5];
         let refusal = unshelve.as_ref().expect_err("unshelve takes no minutes");

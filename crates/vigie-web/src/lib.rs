@@ -25,11 +25,11 @@ pub mod auth;
 mod console;
 pub mod devices;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hardening;
 mod openapi;
 pub mod policy;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod retention;
 mod routes;
 mod stream;
