@@ -34,16 +34,24 @@ started=$(date +%s)
 cargo fuzz build --sanitizer "$sanitizer"
 
 failed=()
+mkdir -p fuzz/target/smoke-logs
 for entry in "${targets[@]}"; do
     read -r target dict <<<"$entry"
     # A fresh working corpus each time: the seeds stay as committed.
     work="fuzz/target/smoke-corpus/$target"
     rm -rf "$work"
     mkdir -p "$work"
-    echo "== $target: ${seconds}s" >&2
-    if ! cargo fuzz run --sanitizer "$sanitizer" "$target" "$work" "fuzz/corpus/$target" -- \
-        -max_total_time="$seconds" -timeout=30 -dict="fuzz/dicts/$dict.dict" -print_final_stats=1; then
+    # libFuzzer's progress lines go to a log; the summary (or the crash) is printed.
+    log="fuzz/target/smoke-logs/$target.log"
+    if cargo fuzz run --sanitizer "$sanitizer" "$target" "$work" "fuzz/corpus/$target" -- \
+        -max_total_time="$seconds" -timeout=30 -dict="fuzz/dicts/$dict.dict" -print_final_stats=1 >"$log" 2>&1; then
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+        coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
+        echo "fuzz smoke: $target: ${seconds}s, ${runs:-?} runs, ${coverage:-cov: ?}, no crash" >&2
+    else
         failed+=("$target")
+        echo "fuzz smoke: $target FAILED; the end of $log:" >&2
+        tail -n 60 "$log" >&2
     fi
 done
 

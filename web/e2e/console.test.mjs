@@ -106,6 +106,33 @@ describe('operator console', { timeout: 120_000 }, () => {
     await page.waitForFunction(() => window.vigie.app?.timings.map !== undefined, null, { timeout: 30_000 });
   });
 
+  test('a slow moving map draws at half resolution, and sharp again once still', async () => {
+    // Every frame counts as slow here, so the switch happens whatever the machine.
+    const seen = await page.evaluate(async () => {
+      const cityMap = window.vigie.app.map;
+      const map = cityMap.map;
+      const canvas = map.getCanvas();
+      const full = canvas.width;
+      cityMap.tuneMotionResolution({ budgetMs: 0, samples: 2, steps: [0.5] });
+      const widths = [];
+      const moved = new Promise((done) => map.once('moveend', done));
+      const sample = () => {
+        widths.push(canvas.width);
+        if (map.isMoving()) requestAnimationFrame(sample);
+      };
+      map.panBy([200, 80], { duration: 800, easing: (t) => t });
+      requestAnimationFrame(sample);
+      await moved;
+      const after = canvas.width;
+      cityMap.tuneMotionResolution({});
+      return { full, widths, after };
+    });
+    assert.ok(seen.widths.some((width) => Math.abs(width - seen.full / 2) <= 1), `no half-width frame among ${seen.widths.join(',')} (full ${seen.full})`);
+    assert.equal(seen.after, seen.full, 'the still map is drawn at full resolution');
+    // Back where it was, for the next steps.
+    await page.evaluate(() => window.vigie.app.map.map.panBy([-200, -80], { duration: 0 }));
+  });
+
   test('a smoke reading shows a fire incident on the map and in the queue within 2 s', async () => {
     const started = Date.now();
     await api(server, 'POST', '/api/observations', {

@@ -64,11 +64,16 @@ function stats(samples) {
   return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] ?? 0 };
 }
 
-/** Pans the map for `seconds` at `zoom`, counting animation frames. */
-async function panFps(page, zoom, seconds) {
+/**
+ * Pans the map for `seconds` at `zoom`, counting animation frames; `full`: with the dynamic
+ * resolution of a slow moving map turned off (every frame at full resolution).
+ */
+async function panFps(page, zoom, seconds, full = false) {
   return page.evaluate(
-    async ({ zoom, seconds }) => {
-      const map = window.vigie.app.map.map;
+    async ({ zoom, seconds, full }) => {
+      const cityMap = window.vigie.app.map;
+      const map = cityMap.map;
+      cityMap.setMotionResolution(!full);
       map.jumpTo({ zoom });
       await new Promise((done) => {
         const check = () => (map.loaded() ? done() : setTimeout(check, 50));
@@ -77,9 +82,13 @@ async function panFps(page, zoom, seconds) {
       const frames = [];
       let last = performance.now();
       let running = true;
+      let reducedFrames = 0;
+      let lowest = 1;
       const count = (now) => {
         frames.push(now - last);
         last = now;
+        if (cityMap.drawingScale !== 1) reducedFrames += 1;
+        lowest = Math.min(lowest, cityMap.drawingScale);
         if (running) requestAnimationFrame(count);
       };
       const start = performance.now();
@@ -93,9 +102,10 @@ async function panFps(page, zoom, seconds) {
       }
       running = false;
       const elapsed = performance.now() - start;
-      return { fps: (frames.length / elapsed) * 1000, frames: frames.slice(1) };
+      cityMap.setMotionResolution(true);
+      return { fps: (frames.length / elapsed) * 1000, frames: frames.slice(1), reducedShare: reducedFrames / frames.length, lowest };
     },
-    { zoom, seconds },
+    { zoom, seconds, full },
   );
 }
 
@@ -148,8 +158,15 @@ async function measure(label, pack, incidents) {
       const close = await panFps(page, 15, PAN_SECONDS);
       result.fpsWide = wide.fps;
       result.frameWide = stats(wide.frames);
+      result.reducedWide = wide.reducedShare;
+      result.lowestWide = wide.lowest;
       result.fpsClose = close.fps;
       result.frameClose = stats(close.frames);
+      result.reducedClose = close.reducedShare;
+      result.lowestClose = close.lowest;
+      // The same pans with every frame at full resolution: what the dynamic resolution saves.
+      result.fpsWideFull = (await panFps(page, 11, PAN_SECONDS, true)).fps;
+      result.fpsCloseFull = (await panFps(page, 15, PAN_SECONDS, true)).fps;
 
       log(`${label}: ${result.fpsWide.toFixed(1)} / ${result.fpsClose.toFixed(1)} frames/s; burst of commands`);
       // A burst of acknowledgements by other operators: how long until all show as acknowledged.
@@ -189,8 +206,12 @@ function table(results) {
     ['map drawn with every layer', (r) => ms(r.ttiMap)],
     ['panning at zoom 11 (clusters): frames/s', (r) => r.fpsWide.toFixed(1)],
     ['  frame time p50 / p95 / max', (r) => `${ms(r.frameWide.p50)} / ${ms(r.frameWide.p95)} / ${ms(r.frameWide.max)}`],
+    ['  frames drawn at reduced resolution (lowest scale)', (r) => `${Math.round(r.reducedWide * 100)} % (${r.lowestWide})`],
+    ['  the same pan, every frame at full resolution: frames/s', (r) => r.fpsWideFull.toFixed(1)],
     ['panning at zoom 15 (cones, points): frames/s', (r) => r.fpsClose.toFixed(1)],
     ['  frame time p50 / p95 / max', (r) => `${ms(r.frameClose.p50)} / ${ms(r.frameClose.p95)} / ${ms(r.frameClose.max)}`],
+    ['  frames drawn at reduced resolution (lowest scale)', (r) => `${Math.round(r.reducedClose * 100)} % (${r.lowestClose})`],
+    ['  the same pan, every frame at full resolution: frames/s', (r) => r.fpsCloseFull.toFixed(1)],
     ['burst of acknowledgements shown on screen', (r) => `${r.burst.count} in ${ms(r.burst.shownMs)} (sent in ${ms(r.burst.sentMs)})`],
     ['JS heap', (r) => (r.heapMb ? `${r.heapMb.toFixed(0)} MiB` : '—')],
   ];

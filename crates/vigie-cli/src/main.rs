@@ -364,6 +364,9 @@ enum BenchCommand {
         /// Unacknowledged readings per connection.
         #[arg(long, default_value_t = 1000)]
         window: usize,
+        /// The embedded broker's worker threads (default: one per core).
+        #[arg(long)]
+        broker_workers: Option<usize>,
     },
     /// Rule evaluations per second on one core, in memory, with the demo pack's rules.
     Rules {
@@ -471,8 +474,8 @@ fn main() -> ExitCode {
             })
         }
         Command::Bench { command: BenchCommand::Rules { readings } } => commands::bench::rules(readings),
-        Command::Bench { command: BenchCommand::Mqtt { readings, connections, window } } => {
-            commands::bench::mqtt(readings, connections, window)
+        Command::Bench { command: BenchCommand::Mqtt { readings, connections, window, broker_workers } } => {
+            commands::bench::mqtt(readings, connections, window, broker_workers)
         }
     };
     match result {

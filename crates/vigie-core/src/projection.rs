@@ -53,14 +53,18 @@ impl CityState {
         self.last_seq = event.seq;
         match &event.body {
             EventBody::Observation(observation) => {
-                let entry = self.sensors.entry(observation.sensor_id.clone());
-                let last = entry.or_insert_with(|| SensorLast {
-                    value: observation.value,
-                    unit: observation.unit.clone(),
-                    observed_at: observation.time,
-                    received_at: event.time,
-                    count: 0,
-                });
+                // The key is cloned only for a sensor's first reading.
+                if !self.sensors.contains_key(&observation.sensor_id) {
+                    let first = SensorLast {
+                        value: observation.value,
+                        unit: observation.unit.clone(),
+                        observed_at: observation.time,
+                        received_at: event.time,
+                        count: 0,
+                    };
+                    self.sensors.insert(observation.sensor_id.clone(), first);
+                }
+                let Some(last) = self.sensors.get_mut(&observation.sensor_id) else { return };
                 last.count += 1;
                 // A late reading updates the count but never replaces a newer value.
                 if observation.time >= last.observed_at {

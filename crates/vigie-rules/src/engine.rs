@@ -179,8 +179,12 @@ pub fn evaluate(
     now: Timestamp,
     local_hour: u8,
 ) -> Vec<AlarmChange> {
-    let last_seen = state.last_seen.entry(sensor.id.clone()).or_insert(now);
-    *last_seen = (*last_seen).max(now);
+    match state.last_seen.get_mut(&sensor.id) {
+        Some(last_seen) => *last_seen = (*last_seen).max(now),
+        None => {
+            state.last_seen.insert(sensor.id.clone(), now);
+        }
+    }
     let value = observation.value;
     let context = Context { value, unit: &observation.unit, hour: local_hour, sensor };
     let mut changes = Vec::new();
@@ -189,7 +193,7 @@ pub fn evaluate(
         if matches!(rule.when, Operator::Correlation(_)) || !rule.select.matches(sensor) {
             continue;
         }
-        let subject = state.rules.entry(rule.id.clone()).or_default().sensors.entry(sensor.id.clone()).or_default();
+        let subject = slot(&mut slot(&mut state.rules, &rule.id).sensors, &sensor.id);
         let verdict = match &rule.when {
             Operator::Silence(_) => {
                 if subject.raised {
@@ -242,6 +246,16 @@ pub fn evaluate(
     }
     correlate(&mut state.rules, rules, &member_changes, now, &mut changes);
     changes
+}
+
+/// The value under `key`, inserted as the default if missing. Unlike `entry`, clones the key
+/// only when it inserts: readings of known sensors allocate nothing here.
+fn slot<'a, K: Ord + Clone, V: Default>(map: &'a mut BTreeMap<K, V>, key: &K) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.clone(), V::default());
+    }
+    // Invariant: the key was there, or has just been inserted.
+    map.get_mut(key).expect("the key was just inserted")
 }
 
 /// Moves the clock to `now`: raises silences, raises `for_s` conditions that matured without a

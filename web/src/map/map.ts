@@ -13,6 +13,7 @@ import { t } from '../i18n';
 import { THEMES, type Palette, type ThemeName } from '../theme';
 import type { FeatureCollection } from '../types';
 import { bbox, cityLayer } from './features';
+import { MotionResolution, type MotionResolutionOptions } from './resolution';
 
 export interface MapCallbacks {
   onIncident: (id: number) => void;
@@ -31,6 +32,12 @@ const GROUP_LAYERS: Record<LayerGroup, string[]> = {
 
 /** At most this many unacknowledged incidents pulse at once; the others keep a still ring. */
 export const MAX_PULSES = 50;
+
+/** The MapLibre internals `drawAt` resizes the canvas with (maplibre-gl 5). */
+interface MapInternals {
+  _overridePixelRatio?: number | null;
+  _resizeInternal?: (constrainTransform?: boolean) => void;
+}
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
 
@@ -66,6 +73,9 @@ export class CityMap {
   /** DOM markers that pulse (CSS) over the unacknowledged incidents, by incident id. */
   private readonly pulses = new Map<number, maplibregl.Marker>();
   private popup: maplibregl.Popup | null = null;
+  private resolution = new MotionResolution();
+  /** The fraction of the screen's pixel ratio the map draws at now (1 unless moving slowly). */
+  drawingScale = 1;
   private fitted = false;
   readonly ready: Promise<void>;
 
@@ -95,8 +105,22 @@ export class CityMap {
     this.map.touchZoomRotate.disableRotation();
     // While the map moves, the pulsing markers hide (the still ring stays): moving them with
     // the map every frame costs more than they tell.
-    this.map.on('movestart', () => container.classList.add('map-moving'));
-    this.map.on('moveend', () => container.classList.remove('map-moving'));
+    this.map.on('movestart', () => {
+      container.classList.add('map-moving');
+      const scale = this.resolution.moveStart(performance.now());
+      if (scale !== this.drawingScale) this.drawAt(scale);
+    });
+    // Frames slower than the budget while moving: draw the rest of the move at a lower
+    // resolution (see resolution.ts); the still map is always drawn at full resolution.
+    this.map.on('render', () => {
+      const scale = this.resolution.frame(performance.now());
+      if (scale !== null) this.drawAt(scale);
+    });
+    this.map.on('moveend', () => {
+      container.classList.remove('map-moving');
+      this.resolution.moveEnd();
+      if (this.drawingScale !== 1) this.drawAt(1);
+    });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
     this.ready = new Promise((resolve) => {
@@ -108,6 +132,32 @@ export class CityMap {
         resolve();
       });
     });
+  }
+
+  /**
+   * Draws at `scale` times the screen's pixel ratio. MapLibre's public `setPixelRatio` fires
+   * move events and stops a drag in progress, so the canvas is resized through the internals
+   * it uses itself; if a MapLibre version lacks them, the map simply stays at full resolution.
+   */
+  private drawAt(scale: number): void {
+    const internals = this.map as unknown as MapInternals;
+    if (typeof internals._resizeInternal !== 'function') return;
+    internals._overridePixelRatio = scale === 1 ? null : window.devicePixelRatio * scale;
+    internals._resizeInternal(false);
+    this.drawingScale = scale;
+    this.map.triggerRepaint();
+  }
+
+  /** Replaces the dynamic resolution's settings (tests, measurements). */
+  tuneMotionResolution(options: Partial<MotionResolutionOptions>): void {
+    this.resolution = new MotionResolution(options);
+    if (this.drawingScale !== 1) this.drawAt(1);
+  }
+
+  /** Turns the reduced resolution of a slow moving map on or off (off: always full). */
+  setMotionResolution(enabled: boolean): void {
+    this.resolution.setEnabled(enabled);
+    if (!enabled && this.drawingScale !== 1) this.drawAt(1);
   }
 
   private source(id: string): GeoJSONSource | undefined {

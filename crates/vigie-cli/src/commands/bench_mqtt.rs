@@ -71,9 +71,14 @@ pub(crate) struct Load {
     pub(crate) window: usize,
 }
 
-/// One connection publishing `count` readings, at most `rate_per_s` a second when given.
-/// Returns how many were acknowledged.
-pub(crate) async fn connection(load: Load, index: usize, count: u64, rate_per_s: Option<f64>) -> anyhow::Result<u64> {
+/// An MQTT connection that the broker has accepted (CONNACK received).
+pub(crate) struct Connected {
+    reader: tokio::net::tcp::OwnedReadHalf,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+}
+
+/// Connects as the load's device; `index` makes the client id unique.
+pub(crate) async fn connect(load: &Load, index: usize) -> anyhow::Result<Connected> {
     let stream = TcpStream::connect(load.broker).await.context("cannot connect to the broker")?;
     stream.set_nodelay(true)?;
     let (mut reader, mut writer) = stream.into_split();
@@ -85,6 +90,26 @@ pub(crate) async fn connection(load: Load, index: usize, count: u64, rate_per_s:
     if connack[0] != 0x20 || connack[3] != 0 {
         bail!("the broker refused the connection: {connack:?}");
     }
+    Ok(Connected { reader, writer })
+}
+
+/// One connection publishing `count` readings, at most `rate_per_s` a second when given.
+/// Returns how many were acknowledged.
+pub(crate) async fn connection(load: Load, index: usize, count: u64, rate_per_s: Option<f64>) -> anyhow::Result<u64> {
+    let connected = connect(&load, index).await?;
+    publish(load, connected, index, count, rate_per_s).await
+}
+
+/// Publishes `count` readings on an accepted connection, at most `rate_per_s` a second when
+/// given. Returns how many were acknowledged.
+pub(crate) async fn publish(
+    load: Load,
+    connected: Connected,
+    index: usize,
+    count: u64,
+    rate_per_s: Option<f64>,
+) -> anyhow::Result<u64> {
+    let Connected { mut reader, mut writer } = connected;
     let window = Arc::new(Semaphore::new(load.window));
     let acknowledged = Arc::new(AtomicU64::new(0));
     let acknowledgements = {

@@ -1,9 +1,12 @@
 //! The batcher: many QoS-1 messages, one durable commit.
 //!
-//! Every connection sends `(Observation, reply)` on one **bounded** channel. One task takes
-//! whatever is waiting (up to [`MAX_BATCH`]), calls [`EngineHandle::append`] once, and answers
-//! every reply after the commit returns, in the order the messages came. A full channel makes
-//! the senders wait: that is the backpressure that reaches the devices (their PUBACKs slow down).
+//! Senders hand over **chunks**: one observation (the external broker's client) or every
+//! observation one broker worker read since its last hand-over (the embedded broker), each chunk
+//! with one reply. One task takes whatever chunks are waiting (up to [`MAX_BATCH`]
+//! observations), calls [`EngineHandle::append`] once, and answers every chunk after the commit
+//! returns, in the order the chunks came. One wake-up per chunk, not per message, crosses
+//! between threads. The channel is **bounded**: a full channel makes the senders wait, and
+//! that is the backpressure that reaches the devices (their PUBACKs slow down).
 
 use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -13,10 +16,10 @@ use vigie_engine::{EngineError, EngineHandle};
 
 use crate::metrics::{METRICS, Outcome};
 
-/// The most observations one commit takes.
+/// The most observations one commit takes (a commit may go past it by one chunk).
 pub const MAX_BATCH: usize = 10_000;
 
-/// Capacity of the channel into the batcher.
+/// Capacity of the channel into the batcher, in chunks.
 pub const CHANNEL_CAPACITY: usize = 10_000;
 
 /// Why an observation was not made durable. Nothing was acknowledged; the sender should let the
@@ -29,43 +32,37 @@ pub enum BatchError {
     Stopped,
 }
 
-/// The answer to one submitted observation: its sequence number once durable.
+/// The answer to one submitted chunk: the sequence number of its first observation once the
+/// whole chunk is durable (the others follow it, in order).
 pub type Durable = oneshot::Receiver<Result<Seq, BatchError>>;
 
-/// An observation ready to go to the batcher, with the sender of its answer.
-pub struct Submission {
-    observation: Observation,
+/// Observations logged together, in order, with the sender of their one answer.
+struct Chunk {
+    observations: Vec<Observation>,
     reply: oneshot::Sender<Result<Seq, BatchError>>,
-}
-
-impl Submission {
-    /// Pairs `observation` with the receiver of its answer.
-    pub fn new(observation: Observation) -> (Submission, Durable) {
-        let (reply, durable) = oneshot::channel();
-        (Submission { observation, reply }, durable)
-    }
 }
 
 /// The senders' side of the batcher. Cheap to clone; the batcher stops when every clone is gone
 /// (after committing what it holds).
 #[derive(Clone)]
 pub struct BatcherHandle {
-    sender: mpsc::Sender<Submission>,
+    sender: mpsc::Sender<Chunk>,
 }
 
 impl BatcherHandle {
-    /// Queues `submission`; waits only for room in the channel. If the batcher has stopped,
-    /// the submission is dropped and its [`Durable`] answers with an error.
-    pub async fn send(&self, submission: Submission) -> Result<(), BatchError> {
-        self.sender.send(submission).await.map_err(|_| BatchError::Stopped)
+    /// Queues `observations` as one chunk, logged in order and in one commit; waits only for
+    /// room in the channel. The returned receiver answers once they are durable (or will never
+    /// be). If the batcher has stopped, nothing is queued.
+    pub async fn submit_many(&self, observations: Vec<Observation>) -> Result<Durable, BatchError> {
+        let (reply, durable) = oneshot::channel();
+        self.sender.send(Chunk { observations, reply }).await.map_err(|_| BatchError::Stopped)?;
+        Ok(durable)
     }
 
     /// Queues `observation`; waits only for room in the channel. The returned receiver answers
     /// once the observation is durable (or will never be).
     pub async fn submit(&self, observation: Observation) -> Result<Durable, BatchError> {
-        let (submission, durable) = Submission::new(observation);
-        self.send(submission).await?;
-        Ok(durable)
+        self.submit_many(vec![observation]).await
     }
 
     /// Queues `observation` and waits until it is durable.
@@ -85,18 +82,23 @@ pub fn spawn_batcher(engine: EngineHandle, source: String) -> (BatcherHandle, Jo
 
 /// How many batches may wait on the engine at once: while one commits, the next is already
 /// queued behind it, so the engine does not idle between commits.
-const BATCHES_IN_FLIGHT: usize = 1;
+const BATCHES_IN_FLIGHT: usize = 2;
 
-async fn run(engine: EngineHandle, source: String, mut receiver: mpsc::Receiver<Submission>) {
+async fn run(engine: EngineHandle, source: String, mut receiver: mpsc::Receiver<Chunk>) {
     let in_flight = Arc::new(Semaphore::new(BATCHES_IN_FLIGHT));
-    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut chunks = Vec::new();
     loop {
         let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
-        // `recv_many` waits for at least one, then takes whatever else is already waiting.
-        if receiver.recv_many(&mut batch, MAX_BATCH).await == 0 {
-            break;
+        // Wait for one chunk, then take whatever else is already waiting, up to MAX_BATCH.
+        let Some(first) = receiver.recv().await else { break };
+        let mut count = first.observations.len();
+        chunks.push(first);
+        while count < MAX_BATCH {
+            let Ok(chunk) = receiver.try_recv() else { break };
+            count += chunk.observations.len();
+            chunks.push(chunk);
         }
-        let (bodies, replies) = split(&mut batch);
+        let (bodies, replies) = split(&mut chunks, count);
         // Queued in the order received, so the log keeps the order of the batches.
         let queued = engine.queue_append(source.clone(), bodies).await;
         let source = source.clone();
@@ -105,7 +107,7 @@ async fn run(engine: EngineHandle, source: String, mut receiver: mpsc::Receiver<
                 Ok(receipt) => receipt.durable().await,
                 Err(error) => Err(error),
             };
-            answer(&source, result, replies);
+            answer(&source, result, count, replies);
             drop(permit);
         });
     }
@@ -114,29 +116,32 @@ async fn run(engine: EngineHandle, source: String, mut receiver: mpsc::Receiver<
     tracing::debug!(source = %source, "batcher stopped");
 }
 
-type Replies = Vec<oneshot::Sender<Result<Seq, BatchError>>>;
+/// Each chunk's reply with the number of its observations.
+type Replies = Vec<(oneshot::Sender<Result<Seq, BatchError>>, usize)>;
 
-/// Empties `batch` into the bodies to log and the senders to answer.
-fn split(batch: &mut Vec<Submission>) -> (Vec<EventBody>, Replies) {
-    let mut bodies = Vec::with_capacity(batch.len());
-    let mut replies = Vec::with_capacity(batch.len());
-    for pending in batch.drain(..) {
-        bodies.push(EventBody::Observation(pending.observation));
-        replies.push(pending.reply);
+/// Empties `chunks` (holding `count` observations) into the bodies to log and the senders to
+/// answer.
+fn split(chunks: &mut Vec<Chunk>, count: usize) -> (Vec<EventBody>, Replies) {
+    let mut bodies = Vec::with_capacity(count);
+    let mut replies = Vec::with_capacity(chunks.len());
+    for chunk in chunks.drain(..) {
+        replies.push((chunk.reply, chunk.observations.len()));
+        bodies.extend(chunk.observations.into_iter().map(EventBody::Observation));
     }
     (bodies, replies)
 }
 
 /// Answers a batch's senders with its commit's outcome.
-fn answer(source: &str, result: Result<(Seq, Seq), EngineError>, replies: Replies) {
-    let count = replies.len();
+fn answer(source: &str, result: Result<(Seq, Seq), EngineError>, count: usize, replies: Replies) {
     match result {
         Ok((first, _last)) => {
             METRICS.mqtt.count(Outcome::Accepted, count as u64);
             METRICS.mqtt.count_batch();
-            for (offset, reply) in replies.into_iter().enumerate() {
+            let mut next = first.0;
+            for (reply, observations) in replies {
                 // A sender that went away (connection closed) no longer needs the answer.
-                let _ = reply.send(Ok(Seq(first.0 + offset as u64)));
+                let _ = reply.send(Ok(Seq(next)));
+                next += observations as u64;
             }
             tracing::trace!(source = %source, observations = count, first_seq = first.0, "batch durable");
         }
@@ -146,7 +151,7 @@ fn answer(source: &str, result: Result<(Seq, Seq), EngineError>, replies: Replie
                 other => BatchError::CommitFailed(super::error_chain(&other)),
             };
             tracing::error!(source = %source, observations = count, error = %batch_error, "batch not committed; nothing of it is acknowledged");
-            for reply in replies {
+            for (reply, _) in replies {
                 let _ = reply.send(Err(batch_error.clone()));
             }
         }

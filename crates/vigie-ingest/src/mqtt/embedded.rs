@@ -5,7 +5,10 @@
 //!   device's argon2id hash on ntex's blocking pool (never on a connection's worker); the device
 //!   found is kept for the connection's life. No username: refused unless `allow_anonymous`.
 //! - **Publish**: the message is checked ([`check_message`]), sent to the [`batcher`], and the
-//!   service returns only once the observation is durable: ntex sends the PUBACK when the
+//!   service returns only once the observation is durable. Each worker thread gathers the
+//!   publishes it read in one turn of its event loop into one chunk ([`WorkerBatch`]), so one
+//!   hand-over and one answer cross to the batcher per chunk, and the PUBACKs of a connection
+//!   leave together when the chunk is durable: ntex sends the PUBACK when the
 //!   service returns, so **a PUBACK means durable**. If the commit fails, the service fails, the
 //!   connection closes without a PUBACK and the device sends the message again.
 //! - **Refusals** (malformed, unauthorised, rejected) are dead-lettered and counted. MQTT 5
@@ -39,14 +42,15 @@ use ntex_service::cfg::SharedCfg;
 use ntex_service::{Service, ServiceCtx, ServiceFactory, fn_service};
 use ntex_tls::rustls::TlsServerFilter;
 use ntex_util::time::Seconds;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::net::{SocketAddr, TcpListener};
 use std::rc::Rc;
 use std::sync::Arc;
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
+use vigie_core::{Observation, Seq};
 
-use super::batcher::{BatchError, BatcherHandle, spawn_batcher};
+use super::batcher::{BatchError, BatcherHandle, Durable, spawn_batcher};
 use super::config::EmbeddedConfig;
 use super::devices::{Device, Devices};
 use super::source::{Refusal, RefusalReason, Scope, check_message, record_refusal};
@@ -280,18 +284,20 @@ impl TryFrom<BrokerError> for v5::PublishAck {
 fn mqtt_service<F: Filter>(broker: Arc<Broker>) -> impl ServiceFactory<Io<F>, SharedCfg> + 'static {
     let broker_v3 = broker.clone();
     let broker_v5 = broker.clone();
+    // Called on each worker thread: one batch per worker, shared by both protocol versions.
+    let batch = WorkerBatch::new(broker.batcher.clone());
     let v3_server = v3::MqttServer::new(fn_service(move |handshake: v3::Handshake| {
         let broker = broker_v3.clone();
         async move { handshake_v3(broker, handshake).await }
     }))
     .protocol(fn_service(async |message: v3::ProtocolMessage| Ok::<_, BrokerError>(protocol_v3(message))))
-    .publish(PublishFactory { broker: broker.clone() });
+    .publish(PublishFactory { broker: broker.clone(), batch: batch.clone() });
     let v5_server = v5::MqttServer::new(fn_service(move |handshake: v5::Handshake| {
         let broker = broker_v5.clone();
         async move { handshake_v5(broker, handshake).await }
     }))
     .protocol(fn_service(async |message: v5::ProtocolMessage| Ok::<_, BrokerError>(protocol_v5(message))))
-    .publish(PublishFactory { broker });
+    .publish(PublishFactory { broker, batch });
     MqttServer::new().v3(v3_server).v5(v5_server)
 }
 
@@ -403,14 +409,20 @@ enum Handled {
     Failed(BatchError),
 }
 
-async fn handle_publish(broker: &Broker, session: &Session, topic: &str, payload: &[u8]) -> Handled {
+async fn handle_publish(
+    broker: &Broker,
+    batch: &Rc<WorkerBatch>,
+    session: &Session,
+    topic: &str,
+    payload: &[u8],
+) -> Handled {
     let now = broker.context.clock.now();
     let scope = match &session.device {
         Some(device) => Scope::Device(device),
         None => Scope::Everything,
     };
     match check_message(&broker.context.city, DEFAULT_TOPIC_PREFIX, scope, topic, payload, now) {
-        Ok(observation) => match broker.batcher.append(observation).await {
+        Ok(observation) => match batch.append(observation).await {
             Ok(_seq) => Handled::Accepted,
             Err(error) => {
                 tracing::error!(sender = %session.sender, topic = %topic, error = %error, "publish not durable; closing the connection so the device sends it again");
@@ -471,23 +483,96 @@ impl Drop for InflightGuard {
     }
 }
 
-/// Builds one publish service per connection, for either protocol version.
+/// The observations a worker thread has read and not yet handed to the batcher, each with the
+/// sender of its answer.
+type Pending = Vec<(Observation, oneshot::Sender<Result<Seq, BatchError>>)>;
+
+/// One per worker thread: gathers the publishes of all the worker's connections into chunks.
+///
+/// The first publish after a hand-over schedules a flush task, which yields once to the event
+/// loop (so that every publish already read joins), hands the chunk to the batcher, and keeps
+/// handing over what arrived meanwhile until nothing is pending. Backpressure is kept: while
+/// the batcher's channel is full the flush waits, and the publishes wait on their answers.
+struct WorkerBatch {
+    batcher: BatcherHandle,
+    pending: RefCell<Pending>,
+    flushing: Cell<bool>,
+}
+
+impl WorkerBatch {
+    fn new(batcher: BatcherHandle) -> Rc<Self> {
+        Rc::new(WorkerBatch { batcher, pending: RefCell::new(Vec::new()), flushing: Cell::new(false) })
+    }
+
+    /// Queues `observation` with this worker's next chunk and waits until it is durable.
+    async fn append(self: &Rc<Self>, observation: Observation) -> Result<Seq, BatchError> {
+        let (reply, answer) = oneshot::channel();
+        self.pending.borrow_mut().push((observation, reply));
+        if !self.flushing.replace(true) {
+            ntex_rt::spawn(self.clone().flush());
+        }
+        answer.await.map_err(|_| BatchError::Stopped)?
+    }
+
+    async fn flush(self: Rc<Self>) {
+        tokio::task::yield_now().await;
+        loop {
+            let pending = std::mem::take(&mut *self.pending.borrow_mut());
+            if pending.is_empty() {
+                self.flushing.set(false);
+                return;
+            }
+            let (observations, replies): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
+            match self.batcher.submit_many(observations).await {
+                // Answered on this thread: the chunk's one answer wakes its publishes here.
+                Ok(durable) => drop(ntex_rt::spawn(answer_chunk(durable, replies))),
+                Err(error) => {
+                    for reply in replies {
+                        let _ = reply.send(Err(error.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Waits for a chunk's answer and passes it on to each of its publishes.
+async fn answer_chunk(durable: Durable, replies: Vec<oneshot::Sender<Result<Seq, BatchError>>>) {
+    match durable.await.unwrap_or(Err(BatchError::Stopped)) {
+        Ok(first) => {
+            for (offset, reply) in replies.into_iter().enumerate() {
+                let _ = reply.send(Ok(Seq(first.0 + offset as u64)));
+            }
+        }
+        Err(error) => {
+            for reply in replies {
+                let _ = reply.send(Err(error.clone()));
+            }
+        }
+    }
+}
+
+/// Builds one publish service per connection, for either protocol version. One per worker
+/// thread, with that worker's [`WorkerBatch`].
 struct PublishFactory {
     broker: Arc<Broker>,
+    batch: Rc<WorkerBatch>,
 }
 
 struct PublishService {
     broker: Arc<Broker>,
+    batch: Rc<WorkerBatch>,
     session: Session,
     gate: InflightGate,
 }
 
 impl PublishService {
-    fn new(broker: &Arc<Broker>, session: &Session) -> Self {
+    fn new(factory: &PublishFactory, session: &Session) -> Self {
         PublishService {
-            broker: broker.clone(),
+            broker: factory.broker.clone(),
+            batch: factory.batch.clone(),
             session: session.clone(),
-            gate: InflightGate::new(broker.max_inflight),
+            gate: InflightGate::new(factory.broker.max_inflight),
         }
     }
 }
@@ -499,7 +584,7 @@ impl ServiceFactory<v3::Publish, v3::Session<Session>> for PublishFactory {
     type Service = PublishService;
 
     async fn create(&self, session: v3::Session<Session>) -> Result<PublishService, BrokerError> {
-        Ok(PublishService::new(&self.broker, &session))
+        Ok(PublishService::new(self, &session))
     }
 }
 
@@ -510,7 +595,7 @@ impl ServiceFactory<v5::Publish, v5::Session<Session>> for PublishFactory {
     type Service = PublishService;
 
     async fn create(&self, session: v5::Session<Session>) -> Result<PublishService, BrokerError> {
-        Ok(PublishService::new(&self.broker, &session))
+        Ok(PublishService::new(self, &session))
     }
 }
 
@@ -526,7 +611,7 @@ impl Service<v3::Publish> for PublishService {
     async fn call(&self, publish: v3::Publish, _: ServiceCtx<'_, Self>) -> Result<(), BrokerError> {
         let _in_flight = self.gate.enter();
         let payload = publish.read_all().await.map_err(|error| BrokerError::Payload(format!("{error:?}")))?;
-        match handle_publish(&self.broker, &self.session, publish.publish_topic(), &payload).await {
+        match handle_publish(&self.broker, &self.batch, &self.session, publish.publish_topic(), &payload).await {
             // 3.1.1 has no negative PUBACK: a refused message is acknowledged too (see the
             // module documentation), or the device would send it again forever.
             Handled::Accepted | Handled::Refused(_) => Ok(()),
@@ -547,7 +632,7 @@ impl Service<v5::Publish> for PublishService {
     async fn call(&self, publish: v5::Publish, _: ServiceCtx<'_, Self>) -> Result<v5::PublishAck, BrokerError> {
         let _in_flight = self.gate.enter();
         let payload = publish.read_all().await.map_err(|error| BrokerError::Payload(format!("{error:?}")))?;
-        let handled = handle_publish(&self.broker, &self.session, publish.publish_topic(), &payload).await;
+        let handled = handle_publish(&self.broker, &self.batch, &self.session, publish.publish_topic(), &payload).await;
         match handled {
             Handled::Accepted => Ok(publish.ack()),
             Handled::Refused(refusal) => {
