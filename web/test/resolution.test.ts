@@ -30,14 +30,13 @@ describe('dynamic resolution while the map moves', () => {
     const [now] = frames(resolution, 0, 6, 80);
     expect(resolution.scale).toBe(1);
     expect(resolution.frame(now + 80)).toBe(0.5);
-    expect(resolution.reduced).toBe(true);
+    expect(resolution.scale).toBe(0.5);
     // Fast enough at half resolution: it stays there.
     const [, asked] = frames(resolution, now + 80, 30, 20);
     expect(asked).toEqual([]);
     expect(resolution.scale).toBe(0.5);
     resolution.moveEnd();
     expect(resolution.scale).toBe(1);
-    expect(resolution.reduced).toBe(false);
   });
 
   it('goes down one step at a time while still too slow, never below the last step', () => {

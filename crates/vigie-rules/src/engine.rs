@@ -273,8 +273,7 @@ pub fn tick(state: &mut RuleState, rules: &RuleSet, sensors: &[SensorInfo], now:
             Operator::Silence(silence) => {
                 for sensor in sensors.iter().filter(|sensor| rule.select.matches(sensor)) {
                     let last_seen = *state.last_seen.entry(sensor.id.clone()).or_insert(now);
-                    let subject =
-                        state.rules.entry(rule.id.clone()).or_default().sensors.entry(sensor.id.clone()).or_default();
+                    let subject = slot(&mut slot(&mut state.rules, &rule.id).sensors, &sensor.id);
                     if !subject.raised && matured(last_seen, now, silence.after_s) {
                         subject.raised = true;
                         changes.push(AlarmChange::Raised(sensor_alarm(rule, sensor, None, now)));
@@ -484,8 +483,7 @@ fn correlate(
                     let Some(zone) = &sensor.zone else {
                         continue;
                     };
-                    let zone_state =
-                        per_rules.entry(rule.id.clone()).or_default().zones.entry(zone.clone()).or_default();
+                    let zone_state = slot(&mut slot(per_rules, &rule.id).zones, zone);
                     zone_state.members.retain(|member| !(member.rule == *member_rule && member.sensor == sensor.id));
                     zone_state.members.push(Member {
                         rule: (*member_rule).to_owned(),

@@ -54,11 +54,6 @@ export class MotionResolution {
     return this.options.steps[this.level - 1];
   }
 
-  /** Whether the map should draw reduced now. */
-  get reduced(): boolean {
-    return this.scale !== 1;
-  }
-
   /** Turns dynamic resolution on or off (off: always full resolution). */
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;

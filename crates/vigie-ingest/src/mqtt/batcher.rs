@@ -36,10 +36,22 @@ pub enum BatchError {
 /// whole chunk is durable (the others follow it, in order).
 pub type Durable = oneshot::Receiver<Result<Seq, BatchError>>;
 
+/// Where the answer to one chunk (or one observation) goes.
+pub type Reply = oneshot::Sender<Result<Seq, BatchError>>;
+
 /// Observations logged together, in order, with the sender of their one answer.
 struct Chunk {
     observations: Vec<Observation>,
-    reply: oneshot::Sender<Result<Seq, BatchError>>,
+    reply: Reply,
+}
+
+/// Answers each of `replies`, the senders of consecutive observations: the first gets
+/// `result`'s sequence number and each next one the following number; on an error, all get it.
+/// A sender that went away (connection closed) no longer needs its answer.
+pub fn answer_each(result: Result<Seq, BatchError>, replies: impl IntoIterator<Item = Reply>) {
+    for (offset, reply) in replies.into_iter().enumerate() {
+        let _ = reply.send(result.clone().map(|first| Seq(first.0 + offset as u64)));
+    }
 }
 
 /// The senders' side of the batcher. Cheap to clone; the batcher stops when every clone is gone
@@ -117,7 +129,7 @@ async fn run(engine: EngineHandle, source: String, mut receiver: mpsc::Receiver<
 }
 
 /// Each chunk's reply with the number of its observations.
-type Replies = Vec<(oneshot::Sender<Result<Seq, BatchError>>, usize)>;
+type Replies = Vec<(Reply, usize)>;
 
 /// Empties `chunks` (holding `count` observations) into the bodies to log and the senders to
 /// answer.
@@ -151,9 +163,7 @@ fn answer(source: &str, result: Result<(Seq, Seq), EngineError>, count: usize, r
                 other => BatchError::CommitFailed(super::error_chain(&other)),
             };
             tracing::error!(source = %source, observations = count, error = %batch_error, "batch not committed; nothing of it is acknowledged");
-            for (reply, _) in replies {
-                let _ = reply.send(Err(batch_error.clone()));
-            }
+            answer_each(Err(batch_error), replies.into_iter().map(|(reply, _)| reply));
         }
     }
 }

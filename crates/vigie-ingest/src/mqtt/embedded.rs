@@ -50,7 +50,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use vigie_core::{Observation, Seq};
 
-use super::batcher::{BatchError, BatcherHandle, Durable, spawn_batcher};
+use super::batcher::{BatchError, BatcherHandle, Durable, Reply, answer_each, spawn_batcher};
 use super::config::EmbeddedConfig;
 use super::devices::{Device, Devices};
 use super::source::{Refusal, RefusalReason, Scope, check_message, record_refusal};
@@ -485,7 +485,7 @@ impl Drop for InflightGuard {
 
 /// The observations a worker thread has read and not yet handed to the batcher, each with the
 /// sender of its answer.
-type Pending = Vec<(Observation, oneshot::Sender<Result<Seq, BatchError>>)>;
+type Pending = Vec<(Observation, Reply)>;
 
 /// One per worker thread: gathers the publishes of all the worker's connections into chunks.
 ///
@@ -526,30 +526,15 @@ impl WorkerBatch {
             match self.batcher.submit_many(observations).await {
                 // Answered on this thread: the chunk's one answer wakes its publishes here.
                 Ok(durable) => drop(ntex_rt::spawn(answer_chunk(durable, replies))),
-                Err(error) => {
-                    for reply in replies {
-                        let _ = reply.send(Err(error.clone()));
-                    }
-                }
+                Err(error) => answer_each(Err(error), replies),
             }
         }
     }
 }
 
 /// Waits for a chunk's answer and passes it on to each of its publishes.
-async fn answer_chunk(durable: Durable, replies: Vec<oneshot::Sender<Result<Seq, BatchError>>>) {
-    match durable.await.unwrap_or(Err(BatchError::Stopped)) {
-        Ok(first) => {
-            for (offset, reply) in replies.into_iter().enumerate() {
-                let _ = reply.send(Ok(Seq(first.0 + offset as u64)));
-            }
-        }
-        Err(error) => {
-            for reply in replies {
-                let _ = reply.send(Err(error.clone()));
-            }
-        }
-    }
+async fn answer_chunk(durable: Durable, replies: Vec<Reply>) {
+    answer_each(durable.await.unwrap_or(Err(BatchError::Stopped)), replies);
 }
 
 /// Builds one publish service per connection, for either protocol version. One per worker
