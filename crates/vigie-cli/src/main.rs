@@ -18,6 +18,12 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc instead of the C library's allocator: the broker workers allocate each reading and
+/// the engine thread frees it, and glibc's malloc spent about a seventh of the process's time
+/// on that traffic under `vigie bench mqtt` (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "vigie", version, about = "Vigie — open safe-city hypervisor / hyperviseur urbain open source")]
 struct Cli {

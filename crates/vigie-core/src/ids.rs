@@ -24,10 +24,16 @@ fn check_id(text: &str) -> Result<(), IdError> {
     if text.len() > MAX_ID_LEN {
         return Err(IdError::TooLong { max: MAX_ID_LEN });
     }
-    if let Some(character) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))) {
-        return Err(IdError::BadCharacter { character });
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
+    // Every id of every reading passes here: a byte scan first, the characters only to name
+    // the bad one.
+    if text.bytes().all(|byte| allowed(char::from(byte))) {
+        return Ok(());
     }
-    Ok(())
+    match text.chars().find(|&c| !allowed(c)) {
+        Some(character) => Err(IdError::BadCharacter { character }),
+        None => Ok(()),
+    }
 }
 
 macro_rules! text_id {

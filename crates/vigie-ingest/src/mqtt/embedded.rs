@@ -430,7 +430,9 @@ async fn handle_publish(
             }
         },
         Err(refusal) => {
-            record_refusal(&broker.context, &refusal, &session.sender, topic, payload).await;
+            // Boxed: the rare path's future is large, and ntex moves every publish's future
+            // a few times before it runs.
+            Box::pin(record_refusal(&broker.context, &refusal, &session.sender, topic, payload)).await;
             Handled::Refused(refusal)
         }
     }
