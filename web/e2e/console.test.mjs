@@ -123,12 +123,19 @@ describe('operator console', { timeout: 120_000 }, () => {
       map.panBy([200, 80], { duration: 800, easing: (t) => t });
       requestAnimationFrame(sample);
       await moved;
+      const atStop = canvas.width;
+      // Sharp again a moment after it stopped (SHARPEN_AFTER_MS), without anything else moving it.
+      const stopped = performance.now();
+      while (canvas.width !== full && performance.now() - stopped < 2000) await new Promise((done) => setTimeout(done, 20));
       const after = canvas.width;
+      const sharpAfterMs = performance.now() - stopped;
       cityMap.tuneMotionResolution({});
-      return { full, widths, after };
+      return { full, widths, atStop, after, sharpAfterMs };
     });
     assert.ok(seen.widths.some((width) => Math.abs(width - seen.full / 2) <= 1), `no half-width frame among ${seen.widths.join(',')} (full ${seen.full})`);
+    assert.ok(Math.abs(seen.atStop - seen.full / 2) <= 1, `still reduced right at the stop (${seen.atStop} of ${seen.full}), so a next move goes on smoothly`);
     assert.equal(seen.after, seen.full, 'the still map is drawn at full resolution');
+    assert.ok(seen.sharpAfterMs < 1000, `sharp ${Math.round(seen.sharpAfterMs)} ms after the stop`);
     // Back where it was, for the next steps.
     await page.evaluate(() => window.vigie.app.map.map.panBy([-200, -80], { duration: 0 }));
   });
@@ -148,6 +155,20 @@ describe('operator console', { timeout: 120_000 }, () => {
     assert.match(await row.textContent(), /Pré-alarme fumée/);
     assert.match(await row.textContent(), /Non acquitté/);
     assert.match(await page.getByTestId('queue-counts').textContent(), /1 incidents · 1 non acquittés/);
+    // Unacknowledged: it pulses, in its priority's colour.
+    const ring = await page.evaluate((incidentId) => {
+      const marker = document.querySelector(`.pulse-marker[data-incident-id="${incidentId}"]`);
+      const pulse = marker?.querySelector('.pulse-ring');
+      if (!(marker instanceof HTMLElement) || !pulse) return null;
+      const probe = document.createElement('div');
+      probe.style.color = `var(--${marker.dataset.priority})`;
+      document.body.append(probe);
+      const expected = getComputedStyle(probe).color;
+      probe.remove();
+      return { priority: marker.dataset.priority, border: getComputedStyle(pulse).borderTopColor, expected };
+    }, id);
+    assert.ok(ring, 'the unacknowledged incident pulses');
+    assert.equal(ring.border, ring.expected, `the ring of a ${ring.priority} incident is in its priority's colour`);
     console.log(`# incident ${id} on the map and in the queue after ${elapsed} ms`);
     await shot('02-incident-raised');
   });

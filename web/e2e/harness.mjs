@@ -273,7 +273,7 @@ export class ApiClient {
     } catch {
       parsed = text;
     }
-    return { status: response.status, body: parsed, text };
+    return { status: response.status, body: parsed, text, retryAfter: response.headers.get('retry-after') };
   }
 
   /** Signs in with the password (an account without a second factor). */
@@ -288,9 +288,17 @@ export class ApiClient {
     return this;
   }
 
-  /** JSON request; throws on an error status, after signing in again once on a 401. */
+  /**
+   * JSON request; throws on an error status, after signing in again once on a 401, and after
+   * waiting as told (Retry-After) on a 429 from the server's rate limit, a few times.
+   */
   async request(method, path, json, options = {}) {
     let answer = await this.send(method, path, { json, ...options });
+    for (let retries = 0; answer.status === 429 && retries < 5; retries += 1) {
+      const seconds = Number(answer.retryAfter ?? 1);
+      await new Promise((done) => setTimeout(done, (Number.isFinite(seconds) ? seconds : 1) * 1000));
+      answer = await this.send(method, path, { json, ...options });
+    }
     if (answer.status === 401) {
       await this.signIn();
       answer = await this.send(method, path, { json, ...options });

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DEMO_PACK, VIGIE_BIN, WEB_DIR, api, consoleUrl, launchBrowser, signIn, signInPage, startServer } from '../e2e/harness.mjs';
 import { communeSampler, makeBigCity, random } from './citygen.mjs';
 
@@ -236,7 +236,7 @@ async function main() {
     if (!onlyLarge) results.push(await measure('demo city', DEMO_PACK, 20));
     if (!onlyDemo) results.push(await measure('large city', pack, INCIDENTS));
     const chromium = spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim();
-    console.log(`\nConsole performance — ${chromium || 'Chromium'}, headless, software WebGL (SwiftShader), ${cpus().length} CPU cores, 1600×1000 viewport; server: debug build on the same machine.\n`);
+    console.log(`\nConsole performance — ${chromium || 'Chromium'}, headless, software WebGL (SwiftShader), ${cpus().length} CPU cores, 1600×1000 viewport; server: ${basename(dirname(VIGIE_BIN))} build on the same machine.\n`);
     console.log(table(results));
     writeFileSync(join(WEB_DIR, 'perf', 'results', 'latest.json'), JSON.stringify(results, null, 2));
   } finally {

@@ -129,6 +129,28 @@ export function luminance(hex: string): number {
   return 0.2126 * (linear[0] ?? 0) + 0.7152 * (linear[1] ?? 0) + 0.0722 * (linear[2] ?? 0);
 }
 
+function channels(hex: string): [number, number, number] {
+  const value = hex.replace('#', '');
+  return [0, 2, 4].map((start) => parseInt(value.slice(start, start + 2), 16)) as [number, number, number];
+}
+
+/**
+ * `color` painted at `opacity` over `under`, as the one opaque colour `#rrggbb` it gives (the
+ * blend a browser does, in sRGB). The map draws its commune areas this way: the same pixels as
+ * a translucent fill over the plain background, without blending every frame.
+ */
+export function over(color: string, under: string, opacity: number): string {
+  const top = channels(color);
+  const bottom = channels(under);
+  const mixed = top.map((value, index) => Math.round(value * opacity + (bottom[index] ?? 0) * (1 - opacity)));
+  return `#${mixed.map((value) => value.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** `#rrggbb` with an alpha, as `rgba(r, g, b, alpha)`. */
+export function withAlpha(color: string, alpha: number): string {
+  return `rgba(${channels(color).join(', ')}, ${alpha})`;
+}
+
 /** WCAG contrast ratio between two colours, 1 to 21. */
 export function contrast(a: string, b: string): number {
   const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];

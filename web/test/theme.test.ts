@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { THEMES, contrast, type Palette } from '../src/theme';
+import { THEMES, contrast, over, withAlpha, type Palette } from '../src/theme';
 
 // Text drawn on each background, and the smallest contrast WCAG 2.1 AA asks for it
 // (4.5:1 for text, 3:1 for large bold text and graphical objects).
@@ -48,6 +48,27 @@ describe('contrast', () => {
         .map(([fg, bg, min]) => ({ pair: `${fg} on ${bg}`, ratio: Math.round(contrast(palette[fg], palette[bg]) * 100) / 100, min }))
         .filter((item) => item.ratio < item.min);
       expect(failures).toEqual([]);
+    });
+  }
+});
+
+describe('colour blending', () => {
+  it('gives the opaque colour of a translucent paint over another', () => {
+    expect(over('#ffffff', '#000000', 0.5)).toBe('#808080');
+    expect(over('#15212c', '#0d141b', 0.7)).toBe('#131d27');
+    expect(over('#123456', '#abcdef', 1)).toBe('#123456');
+    expect(over('#123456', '#abcdef', 0)).toBe('#abcdef');
+  });
+
+  it('writes a colour with an alpha', () => {
+    expect(withAlpha('#b388ff', 0.14)).toBe('rgba(179, 136, 255, 0.14)');
+  });
+
+  for (const [name, palette] of Object.entries(THEMES)) {
+    it(`keeps the markers readable on the communes as drawn in the ${name} theme`, () => {
+      const communes = over(palette.communeFill, palette.mapBg, 0.7);
+      expect(contrast(palette.sensorAlarm, communes)).toBeGreaterThanOrEqual(3);
+      expect(contrast(palette.p1, communes)).toBeGreaterThanOrEqual(3);
     });
   }
 });

@@ -222,7 +222,7 @@ impl FieldOfView {
     }
 
     /// Returns the sector as a closed ring, for a map to draw: the camera's position, then an
-    /// arc with a vertex every 5 degrees at most. A 360° view is a circle.
+    /// arc with a vertex every [`ARC_STEP_DEG`] at most. A 360° view is a circle.
     pub fn polygon(&self) -> Vec<Position> {
         let frame = LocalFrame::new(self.position);
         let point_at = |bearing_deg: f64| {
@@ -230,11 +230,12 @@ impl FieldOfView {
             round_position(frame.to_position([self.range_m * radians.sin(), self.range_m * radians.cos()]))
         };
         if self.fov_deg >= 360.0 {
-            let mut ring: Vec<Position> = (0..72).map(|step| point_at(f64::from(step) * 5.0)).collect();
+            let steps = (360.0 / ARC_STEP_DEG) as u32;
+            let mut ring: Vec<Position> = (0..steps).map(|step| point_at(f64::from(step) * ARC_STEP_DEG)).collect();
             ring.push(ring[0]);
             return ring;
         }
-        let steps = (self.fov_deg / 5.0).ceil().max(1.0) as u32;
+        let steps = (self.fov_deg / ARC_STEP_DEG).ceil().max(1.0) as u32;
         let start = self.heading_deg - self.fov_deg / 2.0;
         let mut ring = vec![round_position(self.position)];
         for step in 0..=steps {
@@ -244,6 +245,12 @@ impl FieldOfView {
         ring
     }
 }
+
+/// The widest arc between two vertices of a drawn field of view. A chord of 15° strays from
+/// its arc by under 0.9 % of the radius — 2 pixels for a 100 m range at zoom 18 — and a map of
+/// thousands of cameras draws a third of the vertices a 5° step would give it, which counts
+/// where WebGL is drawn in software.
+pub const ARC_STEP_DEG: f64 = 15.0;
 
 /// Rounds to 1e-6 degree (about 0.1 m): enough for a map, and it keeps the JSON small.
 pub(crate) fn round_position(position: Position) -> Position {
@@ -358,13 +365,13 @@ mod tests {
     fn field_of_view_polygon_is_a_closed_sector() {
         let sector = camera(90.0, 60.0).polygon();
         assert_eq!(sector.first(), sector.last());
-        assert_eq!(sector.len(), 12 + 3, "apex, 13 arc vertices, apex");
+        assert_eq!(sector.len(), 4 + 3, "apex, 5 arc vertices, apex");
         for vertex in &sector[1..sector.len() - 1] {
             let radius = distance_m([5.0415, 47.3213], *vertex);
             assert!((radius - 100.0).abs() < 0.2, "{radius}");
         }
         let circle = camera(0.0, 360.0).polygon();
-        assert_eq!(circle.len(), 73);
+        assert_eq!(circle.len(), 25);
         assert_eq!(circle.first(), circle.last());
     }
 }

@@ -10,7 +10,7 @@ import maplibregl, {
 } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { t } from '../i18n';
-import { THEMES, type Palette, type ThemeName } from '../theme';
+import { THEMES, over, withAlpha, type Palette, type ThemeName } from '../theme';
 import type { FeatureCollection } from '../types';
 import { bbox, cityLayer } from './features';
 import { MotionResolution, type MotionResolutionOptions } from './resolution';
@@ -25,13 +25,20 @@ type LayerGroup = 'sensors' | 'cameras' | 'units' | 'zones';
 
 const GROUP_LAYERS: Record<LayerGroup, string[]> = {
   sensors: ['sensors-cluster', 'sensors-point'],
-  cameras: ['fov-fill', 'fov-line', 'cameras-cluster', 'cameras-point'],
+  cameras: ['fov', 'cameras-cluster', 'cameras-point'],
   units: ['units-symbol'],
   zones: ['zones-fill', 'zones-line'],
 };
 
 /** At most this many unacknowledged incidents pulse at once; the others keep a still ring. */
 export const MAX_PULSES = 50;
+
+/**
+ * How long a map drawn at reduced resolution waits, once still, before it draws sharp again: a
+ * pan made of several drags, or a move that follows another, goes on at the reduced
+ * resolution instead of paying a full-resolution frame in between.
+ */
+export const SHARPEN_AFTER_MS = 250;
 
 /** The MapLibre internals `drawAt` resizes the canvas with (maplibre-gl 5). */
 interface MapInternals {
@@ -40,6 +47,23 @@ interface MapInternals {
 }
 
 const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] };
+
+/**
+ * The paint of the layers drawn as areas with an outline. Drawn in software (no graphics card),
+ * each layer costs its own pass over the screen, so each area is one fill layer whose outline
+ * is the fill's own one-pixel edge rather than a line layer of its own, and the communes, which
+ * lie on the plain background alone, are painted opaque in the colour their translucent fill
+ * would give: the same colours, with a seventh to a third more frames a second while the
+ * large city moves in software (BENCHMARKS.md).
+ */
+function areaPaint(p: Palette): [string, string, unknown][] {
+  return [
+    ['communes', 'fill-color', over(p.communeFill, p.mapBg, 0.7)],
+    ['communes', 'fill-outline-color', p.communeLine],
+    ['fov', 'fill-color', withAlpha(p.fov, 0.14)],
+    ['fov', 'fill-outline-color', withAlpha(p.fov, 0.5)],
+  ];
+}
 
 function priorityColor(palette: Palette): maplibregl.ExpressionSpecification {
   return ['match', ['get', 'priority'], 'p1', palette.p1, 'p2', palette.p2, 'p3', palette.p3, palette.p4];
@@ -76,6 +100,7 @@ export class CityMap {
   private resolution = new MotionResolution();
   /** The fraction of the screen's pixel ratio the map draws at now (1 unless moving slowly). */
   drawingScale = 1;
+  private sharpen: ReturnType<typeof setTimeout> | null = null;
   private fitted = false;
   readonly ready: Promise<void>;
 
@@ -107,6 +132,7 @@ export class CityMap {
     // the map every frame costs more than they tell.
     this.map.on('movestart', () => {
       container.classList.add('map-moving');
+      this.cancelSharpen();
       const scale = this.resolution.moveStart(performance.now());
       if (scale !== this.drawingScale) this.drawAt(scale);
     });
@@ -119,7 +145,11 @@ export class CityMap {
     this.map.on('moveend', () => {
       container.classList.remove('map-moving');
       this.resolution.moveEnd();
-      if (this.drawingScale !== 1) this.drawAt(1);
+      if (this.drawingScale === 1) return;
+      this.sharpen = setTimeout(() => {
+        this.sharpen = null;
+        if (!this.map.isMoving() && this.drawingScale !== 1) this.drawAt(1);
+      }, SHARPEN_AFTER_MS);
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
@@ -146,6 +176,12 @@ export class CityMap {
     internals._resizeInternal(false);
     this.drawingScale = scale;
     this.map.triggerRepaint();
+  }
+
+  private cancelSharpen(): void {
+    if (this.sharpen === null) return;
+    clearTimeout(this.sharpen);
+    this.sharpen = null;
   }
 
   /** Replaces the dynamic resolution's settings (tests, measurements). */
@@ -188,8 +224,7 @@ export class CityMap {
     map.addSource('units', { type: 'geojson', data: EMPTY as GeoJSON.FeatureCollection });
     map.addSource('incidents', { type: 'geojson', data: EMPTY as GeoJSON.FeatureCollection });
 
-    map.addLayer({ id: 'communes-fill', type: 'fill', source: 'city', filter: ['==', ['get', 'layer'], 'commune'], paint: { 'fill-color': p.communeFill, 'fill-opacity': 0.7 } });
-    map.addLayer({ id: 'communes-line', type: 'line', source: 'city', filter: ['==', ['get', 'layer'], 'commune'], paint: { 'line-color': p.communeLine, 'line-width': 1.2 } });
+    map.addLayer({ id: 'communes', type: 'fill', source: 'city', filter: ['==', ['get', 'layer'], 'commune'] });
     map.addLayer({
       id: 'zones-fill',
       type: 'fill',
@@ -208,8 +243,8 @@ export class CityMap {
         'line-dasharray': [2, 1],
       },
     });
-    map.addLayer({ id: 'fov-fill', type: 'fill', source: 'fov', minzoom: 13.5, paint: { 'fill-color': p.fov, 'fill-opacity': 0.14 } });
-    map.addLayer({ id: 'fov-line', type: 'line', source: 'fov', minzoom: 14.5, paint: { 'line-color': p.fov, 'line-opacity': 0.5, 'line-width': 0.8 } });
+    map.addLayer({ id: 'fov', type: 'fill', source: 'fov', minzoom: 13.5 });
+    for (const [layer, property, value] of areaPaint(p)) map.setPaintProperty(layer, property, value);
     map.addLayer({
       id: 'posts',
       type: 'circle',
@@ -447,12 +482,9 @@ export class CityMap {
     const p = this.palette;
     const paint: [string, string, unknown][] = [
       ['background', 'background-color', p.mapBg],
-      ['communes-fill', 'fill-color', p.communeFill],
-      ['communes-line', 'line-color', p.communeLine],
+      ...areaPaint(p),
       ['zones-fill', 'fill-color', p.zoneLine],
       ['zones-line', 'line-color', ['match', ['get', 'kind'], 'river', p.river, p.zoneLine]],
-      ['fov-fill', 'fill-color', p.fov],
-      ['fov-line', 'line-color', p.fov],
       ['posts', 'circle-color', p.accent],
       ['posts', 'circle-stroke-color', p.markerStroke],
       ['cameras-cluster', 'circle-color', p.camera],
