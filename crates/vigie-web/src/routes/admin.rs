@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use vigie_auth::{Account, AccountUpdate, AuthError, Login, NewAccount, Outcome, Role, Scope};
+use vigie_auth::{Account, AccountUpdate, AuthError, AuthStore, Login, NewAccount, Outcome, Role, Scope};
 
 /// An account as the API shows it: no password hash, no TOTP secret.
 fn account_json(account: &Account) -> Value {
@@ -176,13 +176,11 @@ pub(crate) async fn reset_password(
     Path(login): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let login = parse_login(&login)?;
     let incoming: PasswordIn = parse_json(&body)?;
-    let auth = state.auth.clone();
-    let target = format!("account:{login}");
-    let reset = blocking(move || auth.set_password(&login, &incoming.password)).await?;
-    audited(&state, &caller, "account.password_reset", target, reset).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    change_account(&state, &caller, &login, "account.password_reset", move |auth, login| {
+        auth.set_password(login, &incoming.password)
+    })
+    .await
 }
 
 /// `POST /api/accounts/{login}/unlock`: ends a lockout early.
@@ -191,12 +189,7 @@ pub(crate) async fn unlock(
     Extension(caller): Extension<Caller>,
     Path(login): Path<String>,
 ) -> Result<Response, ApiError> {
-    let login = parse_login(&login)?;
-    let auth = state.auth.clone();
-    let target = format!("account:{login}");
-    let unlocked = blocking(move || auth.unlock(&login)).await?;
-    audited(&state, &caller, "account.unlock", target, unlocked).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    change_account(&state, &caller, &login, "account.unlock", |auth, login| auth.unlock(login)).await
 }
 
 /// `POST /api/accounts/{login}/reset-totp`: forgets the second factor (a lost phone); the next
@@ -206,11 +199,23 @@ pub(crate) async fn reset_totp(
     Extension(caller): Extension<Caller>,
     Path(login): Path<String>,
 ) -> Result<Response, ApiError> {
-    let login = parse_login(&login)?;
+    change_account(&state, &caller, &login, "account.reset_totp", |auth, login| auth.reset_totp(login)).await
+}
+
+/// Makes one change to the account `login` on the blocking pool (argon2 and SQLite), records it
+/// in the audit log as `action` whatever its outcome, and answers 204 No Content.
+async fn change_account<T: Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    login: &str,
+    action: &str,
+    change: impl FnOnce(&AuthStore, &Login) -> Result<T, AuthError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let login = parse_login(login)?;
     let auth = state.auth.clone();
     let target = format!("account:{login}");
-    let reset = blocking(move || auth.reset_totp(&login)).await?;
-    audited(&state, &caller, "account.reset_totp", target, reset).await?;
+    let outcome = blocking(move || change(&auth, &login)).await?;
+    audited(state, caller, action, target, outcome).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

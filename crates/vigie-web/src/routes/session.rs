@@ -49,6 +49,17 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
     })
 }
 
+/// The largest body a sign-in step reads.
+const SIGN_IN_BODY_MAX: usize = 64 * 1024;
+
+/// Reads and parses the JSON body of a sign-in step.
+async fn read_body<T: serde::de::DeserializeOwned>(body: axum::body::Body) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, SIGN_IN_BODY_MAX)
+        .await
+        .map_err(|_| ApiError::invalid("", "the body is too large or unreadable"))?;
+    parse_body(&bytes)
+}
+
 /// The answer to a failed login step, with `until` for a lockout and `Retry-After` for the
 /// attempt limiter.
 fn login_error(error: &AuthError) -> Response {
@@ -142,11 +153,7 @@ fn pending_answer(state: &AppState, pending: &vigie_auth::Token, body: Value) ->
 /// `POST /api/auth/login`.
 pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Response {
     let client: IpAddr = client_address(&request);
-    let body = match axum::body::to_bytes(request.into_body(), 64 * 1024).await {
-        Ok(body) => body,
-        Err(_) => return ApiError::invalid("", "the body is too large or unreadable").into_response(),
-    };
-    let incoming: LoginIn = match parse_body(&body) {
+    let incoming: LoginIn = match read_body(request.into_body()).await {
         Ok(incoming) => incoming,
         Err(error) => return error.into_response(),
     };
@@ -187,11 +194,7 @@ pub(crate) async fn login(State(state): State<AppState>, request: Request) -> Re
 pub(crate) async fn totp(State(state): State<AppState>, request: Request) -> Response {
     let client = client_address(&request);
     let pending = cookie(request.headers(), PENDING_COOKIE).unwrap_or("").to_owned();
-    let body = match axum::body::to_bytes(request.into_body(), 64 * 1024).await {
-        Ok(body) => body,
-        Err(_) => return ApiError::invalid("", "the body is too large or unreadable").into_response(),
-    };
-    let incoming: TotpIn = match parse_body(&body) {
+    let incoming: TotpIn = match read_body(request.into_body()).await {
         Ok(incoming) => incoming,
         Err(error) => return error.into_response(),
     };
