@@ -15,6 +15,7 @@ pub mod alarm;
 pub mod event;
 pub mod ids;
 pub mod incident;
+pub mod maps;
 pub mod observation;
 pub mod projection;
 pub mod time;

@@ -3,6 +3,7 @@
 
 use crate::alarm::AlarmBook;
 use crate::incident::{self, IncidentChange, IncidentId, Incidents};
+use crate::maps::slot_with;
 use crate::{Event, EventBody, SensorId, Seq, Timestamp, UnitId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -53,18 +54,13 @@ impl CityState {
         self.last_seq = event.seq;
         match &event.body {
             EventBody::Observation(observation) => {
-                // The key is cloned only for a sensor's first reading.
-                if !self.sensors.contains_key(&observation.sensor_id) {
-                    let first = SensorLast {
-                        value: observation.value,
-                        unit: observation.unit.clone(),
-                        observed_at: observation.time,
-                        received_at: event.time,
-                        count: 0,
-                    };
-                    self.sensors.insert(observation.sensor_id.clone(), first);
-                }
-                let Some(last) = self.sensors.get_mut(&observation.sensor_id) else { return };
+                let last = slot_with(&mut self.sensors, &observation.sensor_id, || SensorLast {
+                    value: observation.value,
+                    unit: observation.unit.clone(),
+                    observed_at: observation.time,
+                    received_at: event.time,
+                    count: 0,
+                });
                 last.count += 1;
                 // A late reading updates the count but never replaces a newer value.
                 if observation.time >= last.observed_at {

@@ -22,6 +22,7 @@ use crate::rule::{Language, MessageArgs, Operator, Rule, priority, render_messag
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use vigie_core::incident::Priority;
+use vigie_core::maps::{slot, slot_with};
 use vigie_core::{CategoryId, CommuneId, Observation, SensorId, Timestamp, ZoneId};
 
 /// The most readings one window keeps; the oldest go first when a burst exceeds it.
@@ -179,12 +180,8 @@ pub fn evaluate(
     now: Timestamp,
     local_hour: u8,
 ) -> Vec<AlarmChange> {
-    match state.last_seen.get_mut(&sensor.id) {
-        Some(last_seen) => *last_seen = (*last_seen).max(now),
-        None => {
-            state.last_seen.insert(sensor.id.clone(), now);
-        }
-    }
+    let last_seen = slot_with(&mut state.last_seen, &sensor.id, || now);
+    *last_seen = (*last_seen).max(now);
     let value = observation.value;
     let context = Context { value, unit: &observation.unit, hour: local_hour, sensor };
     let mut changes = Vec::new();
@@ -248,16 +245,6 @@ pub fn evaluate(
     changes
 }
 
-/// The value under `key`, inserted as the default if missing. Unlike `entry`, clones the key
-/// only when it inserts: readings of known sensors allocate nothing here.
-fn slot<'a, K: Ord + Clone, V: Default>(map: &'a mut BTreeMap<K, V>, key: &K) -> &'a mut V {
-    if !map.contains_key(key) {
-        map.insert(key.clone(), V::default());
-    }
-    // Invariant: the key was there, or has just been inserted.
-    map.get_mut(key).expect("the key was just inserted")
-}
-
 /// Moves the clock to `now`: raises silences, raises `for_s` conditions that matured without a
 /// new reading, lets count and correlation windows expire. `sensors` is every sensor of the
 /// city: state about any other sensor, or any rule not in `rules`, is forgotten, and its
@@ -272,7 +259,7 @@ pub fn tick(state: &mut RuleState, rules: &RuleSet, sensors: &[SensorInfo], now:
             Operator::Correlation(_) => {}
             Operator::Silence(silence) => {
                 for sensor in sensors.iter().filter(|sensor| rule.select.matches(sensor)) {
-                    let last_seen = *state.last_seen.entry(sensor.id.clone()).or_insert(now);
+                    let last_seen = *slot_with(&mut state.last_seen, &sensor.id, || now);
                     let subject = slot(&mut slot(&mut state.rules, &rule.id).sensors, &sensor.id);
                     if !subject.raised && matured(last_seen, now, silence.after_s) {
                         subject.raised = true;
