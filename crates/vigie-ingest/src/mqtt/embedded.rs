@@ -485,9 +485,13 @@ impl Drop for InflightGuard {
     }
 }
 
-/// The observations a worker thread has read and not yet handed to the batcher, each with the
-/// sender of its answer.
-type Pending = Vec<(Observation, Reply)>;
+/// The observations a worker thread has read and not yet handed to the batcher, and the senders
+/// of their answers, in the same order: the observations go to the batcher as they are.
+#[derive(Default)]
+struct Pending {
+    observations: Vec<Observation>,
+    replies: Vec<Reply>,
+}
 
 /// One per worker thread: gathers the publishes of all the worker's connections into chunks.
 ///
@@ -503,13 +507,17 @@ struct WorkerBatch {
 
 impl WorkerBatch {
     fn new(batcher: BatcherHandle) -> Rc<Self> {
-        Rc::new(WorkerBatch { batcher, pending: RefCell::new(Vec::new()), flushing: Cell::new(false) })
+        Rc::new(WorkerBatch { batcher, pending: RefCell::default(), flushing: Cell::new(false) })
     }
 
     /// Queues `observation` with this worker's next chunk and waits until it is durable.
     async fn append(self: &Rc<Self>, observation: Observation) -> Result<Seq, BatchError> {
         let (reply, answer) = oneshot::channel();
-        self.pending.borrow_mut().push((observation, reply));
+        {
+            let mut pending = self.pending.borrow_mut();
+            pending.observations.push(observation);
+            pending.replies.push(reply);
+        }
         if !self.flushing.replace(true) {
             ntex_rt::spawn(self.clone().flush());
         }
@@ -519,12 +527,11 @@ impl WorkerBatch {
     async fn flush(self: Rc<Self>) {
         tokio::task::yield_now().await;
         loop {
-            let pending = std::mem::take(&mut *self.pending.borrow_mut());
-            if pending.is_empty() {
+            let Pending { observations, replies } = std::mem::take(&mut *self.pending.borrow_mut());
+            if observations.is_empty() {
                 self.flushing.set(false);
                 return;
             }
-            let (observations, replies): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
             match self.batcher.submit_many(observations).await {
                 // Answered on this thread: the chunk's one answer wakes its publishes here.
                 Ok(durable) => drop(ntex_rt::spawn(answer_chunk(durable, replies))),
