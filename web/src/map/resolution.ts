@@ -3,7 +3,7 @@
 // pixels, and pans at a few frames a second at full resolution. When the frames of a move
 // come slower than the budget, the map draws the rest of that move, and the next ones, at a
 // lower pixel ratio — half, then a third, then a quarter of the full one, one step each time
-// the frames are still too slow — and at full resolution again as soon as it stops: the still
+// the frames are still too slow — and at full resolution again once it stops: the still
 // map, the one an operator reads, stays sharp. With a graphics card the frames stay within
 // budget and nothing changes.
 
